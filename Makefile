@@ -1,0 +1,46 @@
+# Returns Desk: `make demo` runs the whole system on this machine; `make test` runs the full suite.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+# Debian packages the demo and tests need: "command:package" pairs.
+SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto
+
+.PHONY: test demo bench system-deps venv clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+system-deps:
+	@missing=""; \
+	for pair in $(SYSTEM_DEPS); do \
+	  cmd=$${pair%%:*}; pkg=$${pair##*:}; \
+	  if ! command -v $$cmd >/dev/null 2>&1 && [ ! -x /usr/sbin/$$cmd ] && [ ! -x /usr/bin/$$cmd ]; then \
+	    case " $$missing " in *" $$pkg "*) ;; *) missing="$$missing $$pkg";; esac; \
+	  fi; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "missing Debian packages:$$missing — run: sudo apt-get install$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+test: system-deps $(STAMP)
+	$(PY) -m pytest
+
+demo: system-deps $(STAMP)
+	$(PY) -m tests.demo
+
+bench: system-deps $(STAMP)
+	$(PY) tests/bench/bench_pipeline.py
+
+clean:
+	rm -rf $(VENV) demo-data test-artifacts

@@ -1,0 +1,1 @@
+"""Returns Desk hub: ingest, store, linking, claims, redaction, packets, web."""

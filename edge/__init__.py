@@ -1,0 +1,1 @@
+"""Returns Desk kiosk: devices, quality gate, desk workflow, outbox, uplink, local screen."""

@@ -1,0 +1,185 @@
+"""Real processes for tests, demo and benchmarks: a Mosquitto broker, hub ingest workers, kiosks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from central.broker import LocalBroker, find_mosquitto
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+BIN = Path(sys.executable).parent
+HUB_PASSWORD = "hub-secret"
+
+
+def kiosk_password(kiosk: str) -> str:
+    return f"pw-{kiosk}"
+
+
+def start_broker(folder: Path, kiosks=("kiosk-a", "kiosk-b")) -> LocalBroker:
+    users = {"hub": HUB_PASSWORD, **{k: kiosk_password(k) for k in kiosks}}
+    return LocalBroker(folder, users).start()
+
+
+def write_hub_config(folder: Path, broker: LocalBroker, **ingest) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f'data_dir = "{folder / "data"}"', "[broker]", f"port = {broker.port}"]
+    if ingest:
+        lines.append("[ingest]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in ingest.items()]
+    p = folder / "hub.toml"
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def write_kiosk_config(folder: Path, kiosk: str, broker: LocalBroker, *, ack_timeout_s: float = 3.0,
+                       extra: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    p = folder / "kiosk.toml"
+    p.write_text(f"""kiosk_id = "{kiosk}"
+data_dir = "{folder / 'data'}"
+[broker]
+port = {broker.port}
+[outbox]
+ack_timeout_s = {ack_timeout_s}
+retry_initial_s = 1
+retry_max_s = 5
+min_free_mb = 1
+[telemetry]
+interval_s = 1
+{extra}""")
+    return p
+
+
+def hub_env(**more) -> dict:
+    env = dict(os.environ, RETURNS_HUB_MQTT_PASSWORD=HUB_PASSWORD, PYTHONUNBUFFERED="1")
+    env.update(more)
+    return env
+
+
+def kiosk_env(kiosk: str, **more) -> dict:
+    env = dict(os.environ, RETURNS_KIOSK_MQTT_PASSWORD=kiosk_password(kiosk), PYTHONUNBUFFERED="1")
+    env.update(more)
+    return env
+
+
+def hub_cli(config: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "returns-hub"), *args, "--config", str(config)], env=hub_env(),
+                          capture_output=True, text=True, check=check, timeout=120)
+
+
+def kiosk_cli(config: Path, kiosk: str, *args: str, check: bool = True, timeout: float = 180,
+              env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "returns-kiosk"), *args, "--config", str(config)],
+                          env=env or kiosk_env(kiosk), capture_output=True, text=True, check=check,
+                          timeout=timeout)
+
+
+class Proc:
+    """A long-running command whose output goes to a log file; stopped by pid."""
+
+    def __init__(self, argv: list[str], env: dict, log: Path):
+        self.argv, self.env, self.log = argv, env, log
+        self.p: subprocess.Popen | None = None
+
+    def start(self) -> "Proc":
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        out = self.log.open("ab")
+        self.p = subprocess.Popen(self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        return self
+
+    @property
+    def pid(self) -> int:
+        return self.p.pid
+
+    def alive(self) -> bool:
+        return self.p is not None and self.p.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 15) -> int | None:
+        if self.p is None:
+            return None
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        return self.p.returncode
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+    def wait(self, timeout: float) -> int:
+        return self.p.wait(timeout)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def hub_ingest(config: Path, worker: int = 1, **env) -> Proc:
+    return Proc([str(BIN / "returns-hub"), "ingest", "--config", str(config), "--worker", str(worker)],
+                hub_env(**env), config.parent / f"ingest-{worker}.log").start()
+
+
+def kiosk_run(config: Path, kiosk: str) -> Proc:
+    return Proc([str(BIN / "returns-kiosk"), "run", "--config", str(config)], kiosk_env(kiosk),
+                config.parent / "kiosk-run.log").start()
+
+
+def hub_db(config: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(config.parent / "data" / "hub.db", timeout=30)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def wait_for(pred, timeout: float = 30, interval: float = 0.1, what: str = "condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def wait_ready(proc: Proc, needle: str = "connected", timeout: float = 20) -> None:
+    wait_for(lambda: needle in proc.output() or not proc.alive(), timeout, what=f"{needle!r} in log")
+    assert proc.alive(), proc.output()
+
+
+def kiosk_ledger(config: Path) -> list[dict]:
+    conn = sqlite3.connect(config.parent / "data" / "outbox.db", timeout=30)
+    conn.row_factory = sqlite3.Row
+    return [dict(r) for r in conn.execute("SELECT * FROM ledger")]
+
+
+def compare(kiosk_configs: list[Path], hub_config: Path) -> dict:
+    """What the kiosks queued against what the hub holds: lost, doubled, integrity on both sides."""
+    sent = [r["id"] for c in kiosk_configs for r in kiosk_ledger(c) if r["kind"] == "photo"]
+    conn = hub_db(hub_config)
+    stored = [r[0] for r in conn.execute("SELECT photo_id FROM photos")]
+    result = {
+        "sent": len(sent),
+        "stored": len(stored),
+        "lost": sorted(set(sent) - set(stored)),
+        "doubled": len(stored) - len(set(stored)),
+        "unexpected": sorted(set(stored) - set(sent)),
+        "hub_integrity": conn.execute("PRAGMA integrity_check").fetchone()[0],
+        "kiosk_integrity": [
+            sqlite3.connect(c.parent / "data" / "outbox.db").execute("PRAGMA integrity_check").fetchone()[0]
+            for c in kiosk_configs
+        ],
+    }
+    return result
+
+
+def mosquitto_available() -> bool:
+    return find_mosquitto() is not None
