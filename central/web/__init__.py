@@ -1,0 +1,45 @@
+"""Hub web app: store → web. `create_app(test_config=None)` wires config, database and blueprints."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask, g
+
+from central import db as hubdb
+
+# Blueprints register here (module path, attribute); each stage adds its own line.
+BLUEPRINTS: list[tuple[str, str]] = [
+    ("central.web.health", "bp"),
+]
+
+
+def create_app(test_config: dict | None = None, hub_config=None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(DATABASE=None, HUB_CONFIG=hub_config)
+    if hub_config is not None:
+        app.config["DATABASE"] = str(hub_config.db_path)
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    import importlib
+
+    for module, attr in BLUEPRINTS:
+        app.register_blueprint(getattr(importlib.import_module(module), attr))
+
+    @app.teardown_appcontext
+    def _close(exc):
+        conn = g.pop("db", None)
+        if conn is not None:
+            conn.close()
+
+    return app
+
+
+def get_db() -> sqlite3.Connection:
+    """One connection per request (and so per thread), opened on first use."""
+    from flask import current_app
+
+    if "db" not in g:
+        g.db = hubdb.connect(current_app.config["DATABASE"])
+    return g.db
