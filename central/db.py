@@ -12,9 +12,12 @@ from typing import Iterator
 
 import sqlite_utils
 
-from central import schema_ingest
+from central import audit, schema_ingest
 
-MIGRATION_SETS = [schema_ingest.migrations]
+MIGRATION_SETS = [
+    schema_ingest.migrations,
+    audit.migrations,
+]
 
 
 def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
