@@ -23,7 +23,7 @@ def kiosk_password(kiosk: str) -> str:
     return f"pw-{kiosk}"
 
 
-def start_broker(folder: Path, kiosks=("kiosk-a", "kiosk-b")) -> LocalBroker:
+def start_broker(folder: Path, kiosks=("kiosk-a", "kiosk-b", "kiosk-c")) -> LocalBroker:
     users = {"hub": HUB_PASSWORD, **{k: kiosk_password(k) for k in kiosks}}
     return LocalBroker(folder, users).start()
 
@@ -183,3 +183,42 @@ def compare(kiosk_configs: list[Path], hub_config: Path) -> dict:
 
 def mosquitto_available() -> bool:
     return find_mosquitto() is not None
+
+
+class MqttPeer:
+    """A plain paho client for tests that play a kiosk (or an intruder) by hand."""
+
+    def __init__(self, broker: LocalBroker, username: str | None, password: str | None, client_id: str):
+        import queue
+
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        self.messages: "queue.Queue" = queue.Queue()
+        self.connect_rc = None
+        self.c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+        if username:
+            self.c.username_pw_set(username, password)
+        self.c.on_message = lambda c, u, m: self.messages.put((m.topic, m.payload))
+        self.c.on_connect = lambda c, u, f, rc, p: setattr(self, "connect_rc", rc)
+        self.c.connect("127.0.0.1", broker.port)
+        self.c.loop_start()
+        wait_for(lambda: self.connect_rc is not None, 10, what="CONNACK")
+
+    @property
+    def accepted(self) -> bool:
+        return not self.connect_rc.is_failure
+
+    def subscribe(self, topic: str, qos: int = 1) -> None:
+        self.c.subscribe(topic, qos)
+        time.sleep(0.3)
+
+    def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None:
+        self.c.publish(topic, payload, qos=qos, retain=retain).wait_for_publish(10)
+
+    def next(self, timeout: float = 10):
+        return self.messages.get(timeout=timeout)
+
+    def close(self) -> None:
+        self.c.disconnect()
+        self.c.loop_stop()
