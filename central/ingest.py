@@ -135,6 +135,7 @@ class Ingestor:
                 self._count("duplicates_absorbed")
             self._after_store(header, duplicate)
         failpoint("after_commit")
+        log.debug("stored photo %s from %s (%d bytes)", header.photo_id, kiosk, header.size)
         return Outcome("photo", header.photo_id, wire.STATUS_STORED, duplicate=duplicate)
 
     def _after_store(self, header: wire.PhotoHeader, duplicate: bool) -> None:

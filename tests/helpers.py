@@ -91,6 +91,7 @@ class Proc:
 
     def start(self) -> "Proc":
         self.log.parent.mkdir(parents=True, exist_ok=True)
+        self._offset = self.log.stat().st_size if self.log.exists() else 0
         out = self.log.open("ab")
         self.p = subprocess.Popen(self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT)
         return self
@@ -121,12 +122,36 @@ class Proc:
         return self.p.wait(timeout)
 
     def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
+        """What this run (not an earlier one writing the same log) has printed."""
+        if not self.log.exists():
+            return ""
+        with self.log.open("rb") as f:
+            f.seek(getattr(self, "_offset", 0))
+            return f.read().decode(errors="replace")
 
 
-def hub_ingest(config: Path, worker: int = 1, **env) -> Proc:
-    return Proc([str(BIN / "returns-hub"), "ingest", "--config", str(config), "--worker", str(worker)],
-                hub_env(**env), config.parent / f"ingest-{worker}.log").start()
+def hub_ingest(config: Path, worker: int = 1, verbose: bool = False, **env) -> Proc:
+    argv = [str(BIN / "returns-hub"), *(["-v"] if verbose else []), "ingest", "--config", str(config),
+            "--worker", str(worker)]
+    return Proc(argv, hub_env(**env), config.parent / f"ingest-{worker}.log").start()
+
+
+def kiosk_simulate(config: Path, kiosk: str, photos: Path, *args: str) -> Proc:
+    argv = [str(BIN / "returns-kiosk"), "simulate", "--config", str(config), "--photos", str(photos),
+            "--ref-prefix", f"RMA-{kiosk}-", *args]
+    return Proc(argv, kiosk_env(kiosk), config.parent / "simulate.log").start()
+
+
+def outbox_rows(config: Path) -> list[dict]:
+    path = config.parent / "data" / "outbox.db"
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(path, timeout=30)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM outbox")]
+    except sqlite3.OperationalError:
+        return []
 
 
 def kiosk_run(config: Path, kiosk: str) -> Proc:
@@ -156,9 +181,15 @@ def wait_ready(proc: Proc, needle: str = "connected", timeout: float = 20) -> No
 
 
 def kiosk_ledger(config: Path) -> list[dict]:
-    conn = sqlite3.connect(config.parent / "data" / "outbox.db", timeout=30)
+    path = config.parent / "data" / "outbox.db"
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(path, timeout=30)
     conn.row_factory = sqlite3.Row
-    return [dict(r) for r in conn.execute("SELECT * FROM ledger")]
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM ledger")]
+    except sqlite3.OperationalError:
+        return []
 
 
 def compare(kiosk_configs: list[Path], hub_config: Path) -> dict:
