@@ -48,6 +48,7 @@ class IngestWorker:
         if reason_code.is_failure:
             log.error("broker refused the hub (user %s): %s", self.cfg.broker.username, reason_code)
             return
+        wire.no_delay(client)
         group = self.cfg.ingest.share_group
         # Retained state/telemetry are not delivered on shared subscriptions, so every worker reads them.
         client.subscribe([

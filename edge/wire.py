@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import struct
 import uuid
 from dataclasses import dataclass, field
@@ -274,3 +275,13 @@ def fsync_dir(folder: "os.PathLike[str] | str") -> None:
         os.fsync(dfd)
     finally:
         os.close(dfd)
+
+
+def no_delay(client) -> None:
+    """Turn off Nagle on a connected paho client's socket: acks are tiny and must not wait ~40 ms."""
+    sock = client.socket()
+    if sock is not None and getattr(sock, "family", None) in (socket.AF_INET, socket.AF_INET6):
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
