@@ -39,14 +39,14 @@ from tests import helpers  # noqa: E402
 def jpeg_of_size(target: int, seed: int) -> bytes:
     """A real JPEG of about `target` bytes: a desk photo with sensor noise, sized to taste."""
     rng = np.random.default_rng(seed)
-    w, h = 1600, 1200
+    w, h = 1200, 900
     while True:
         img = desk_photo(seed, w, h).astype(np.int16)
         img += rng.normal(0, 14, img.shape).astype(np.int16)
         data = encode_jpeg(np.clip(img, 0, 255).astype(np.uint8), 92)
         if len(data) >= target:
             return data
-        w, h = int(w * 1.25), int(h * 1.25)
+        w, h = int(w * 1.1), int(h * 1.1)
 
 
 def raw_throughput(broker, payload: bytes, count: int) -> float:
@@ -138,32 +138,35 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=200)
     ap.add_argument("--latency-count", type=int, default=200)
+    ap.add_argument("--workers", type=int, default=1, help="hub ingest workers on the shared subscription")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         broker = helpers.start_broker(tmp / "broker")
         hub = helpers.write_hub_config(tmp / "hub", broker)
         helpers.hub_cli(hub, "kiosk", "add", "kiosk-a")
-        worker = None
+        workers = []
         try:
             one_mb = [jpeg_of_size(1_000_000, s) for s in range(4)]
             two_mb = jpeg_of_size(2_000_000, 9)
             payload = wire.encode_photo(_photo(one_mb[0]), one_mb[0])
             # the baseline runs before the hub exists, so nothing else consumes its messages
             raw = statistics.median(raw_throughput(broker, payload, args.count) for _ in range(3))
-            worker = helpers.hub_ingest(hub, 1)
-            helpers.wait_ready(worker, "connected")
+            workers = [helpers.hub_ingest(hub, n) for n in range(1, args.workers + 1)]
+            for w in workers:
+                helpers.wait_ready(w, "connected")
             kcfg = helpers.write_kiosk_config(tmp / "kiosk", "kiosk-a", broker, ack_timeout_s=30)
             os.environ["RETURNS_KIOSK_MQTT_PASSWORD"] = helpers.kiosk_password("kiosk-a")
             full, state = pipeline(kcfg, one_mb, args.count)
             lat = latency(state, two_mb, args.latency_count)
         finally:
-            if worker:
-                worker.stop()
+            for w in workers:
+                w.stop()
             broker.stop()
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "payload_bytes": len(payload),
+        "ingest_workers": args.workers,
         "raw_mqtt_msgs_per_s": round(raw, 1),
         "pipeline_msgs_per_s": round(full, 1),
         "ratio_pipeline_over_raw": round(full / raw, 3),
