@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from edge.wire import ConfigError, load_toml_model, read_secret
 
-class ConfigError(Exception):
-    """A config file that cannot be used; the message names the file and the key."""
+__all__ = ["ConfigError", "HubConfig", "load_config", "read_secret"]
 
 
 class _Section(BaseModel):
@@ -53,32 +51,5 @@ class HubConfig(_Section):
         return read_secret(self.broker.password_env, self.broker.password_credential)
 
 
-def read_secret(env: str, credential: str) -> str | None:
-    if os.environ.get(env):
-        return os.environ[env]
-    cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
-    if cred_dir and (Path(cred_dir) / credential).is_file():
-        return (Path(cred_dir) / credential).read_text().strip()
-    return None
-
-
 def load_config(path: Path | str) -> HubConfig:
-    path = Path(path)
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({e})") from None
-    try:
-        cfg = HubConfig.model_validate(data)
-    except ValidationError as e:
-        lines = [f"{path}: invalid configuration"]
-        for err in e.errors():
-            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            lines.append(f"  {key}: {'unknown key' if err['type'] == 'extra_forbidden' else err['msg']}")
-        raise ConfigError("\n".join(lines)) from None
-    if not cfg.data_dir.is_absolute():
-        cfg.data_dir = (path.parent / cfg.data_dir).resolve()
-    return cfg
+    return load_toml_model(path, HubConfig)

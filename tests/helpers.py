@@ -143,15 +143,7 @@ def kiosk_simulate(config: Path, kiosk: str, photos: Path, *args: str) -> Proc:
 
 
 def outbox_rows(config: Path) -> list[dict]:
-    path = config.parent / "data" / "outbox.db"
-    if not path.exists():
-        return []
-    conn = sqlite3.connect(path, timeout=30)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM outbox")]
-    except sqlite3.OperationalError:
-        return []
+    return _kiosk_rows(config, "SELECT * FROM outbox")
 
 
 def kiosk_run(config: Path, kiosk: str) -> Proc:
@@ -181,15 +173,22 @@ def wait_ready(proc: Proc, needle: str = "connected", timeout: float = 20) -> No
 
 
 def kiosk_ledger(config: Path) -> list[dict]:
+    return _kiosk_rows(config, "SELECT * FROM ledger")
+
+
+def _kiosk_rows(config: Path, query: str) -> list[dict]:
+    """Rows of the kiosk's outbox database, read from outside; [] before the kiosk has created it."""
     path = config.parent / "data" / "outbox.db"
     if not path.exists():
         return []
     conn = sqlite3.connect(path, timeout=30)
     conn.row_factory = sqlite3.Row
     try:
-        return [dict(r) for r in conn.execute("SELECT * FROM ledger")]
+        return [dict(r) for r in conn.execute(query)]
     except sqlite3.OperationalError:
         return []
+    finally:
+        conn.close()
 
 
 def compare(kiosk_configs: list[Path], hub_config: Path) -> dict:
