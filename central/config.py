@@ -31,6 +31,7 @@ class IngestConfig(_Section):
     max_photo_bytes: int = Field(12_000_000, gt=0)
     max_pixels: int = Field(50_000_000, gt=0)
     share_group: str = "hub"
+    threads: int = Field(2, ge=1, le=32)  # photos checked and stored at once by one worker
     session_expiry_s: int = Field(7 * 24 * 3600, gt=0)
 
 
