@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from edge.wire import ConfigError, load_toml_model, read_secret
 
@@ -40,12 +41,48 @@ class TelemetryConfig(_Section):
     interval_s: float = Field(30.0, gt=0)
 
 
+class CameraConfig(_Section):
+    kind: Literal["folder", "picamera2", "v4l2"] = "folder"
+    folder: Path | None = None  # folder camera: the images it replays, in name order, cycling
+    device: int | str = 0  # v4l2: /dev/videoN index or path
+    width: int = Field(4056, ge=16, le=20000)  # still size
+    height: int = Field(3040, ge=16, le=20000)
+    preview_width: int = Field(640, ge=16, le=4000)
+    preview_height: int = Field(480, ge=16, le=4000)
+    low_light: bool = False  # picamera2: longer exposure and more analogue gain
+    exposure_us: int | None = Field(None, gt=0)
+    gain: float | None = Field(None, gt=0)
+
+
+class GateConfig(_Section):
+    model_path: Path | None = None  # default: models/gate.onnx of this install
+    reference: Path | None = None  # default: <data_dir>/gate/reference.png written by calibrate
+    presence: bool = True  # item presence/cut-off checks (need an empty-desk reference)
+    min_width: int = Field(640, ge=1)
+    min_height: int = Field(480, ge=1)
+    max_pixels: int = Field(100_000_000, gt=0)
+    thresholds: dict[str, float] = Field(default_factory=dict)  # per-reason probability, over the model's
+
+    @field_validator("thresholds")
+    @classmethod
+    def _known_reasons(cls, v: dict[str, float]) -> dict[str, float]:
+        known = ("blurry", "too_dark", "too_bright", "glare", "no_item", "item_cut_off")
+        for k, x in v.items():
+            if k not in known:
+                raise ValueError(f"unknown reason {k!r} (one of {', '.join(known)})")
+            if not 0 < x < 1:
+                raise ValueError(f"{k}: a probability threshold must be between 0 and 1")
+        return v
+
+
 class KioskConfig(_Section):
     kiosk_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
     data_dir: Path
     broker: BrokerConfig = BrokerConfig()
     outbox: OutboxConfig = OutboxConfig()
     telemetry: TelemetryConfig = TelemetryConfig()
+    camera: CameraConfig = CameraConfig()
+    gate: GateConfig = GateConfig()
 
     @property
     def mqtt_username(self) -> str:
@@ -56,4 +93,9 @@ class KioskConfig(_Section):
 
 
 def load_config(path: Path | str) -> KioskConfig:
-    return load_toml_model(path, KioskConfig)
+    cfg = load_toml_model(path, KioskConfig)
+    for section, key in ((cfg.camera, "folder"), (cfg.gate, "model_path"), (cfg.gate, "reference")):
+        value = getattr(section, key)
+        if value is not None and not value.is_absolute():
+            setattr(section, key, (Path(path).parent / value).resolve())
+    return cfg

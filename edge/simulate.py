@@ -1,24 +1,16 @@
-"""A headless station for the demo and tests: scripted return refs, photos from a folder, real outbox and uplink."""
+"""A headless station for the demo and tests: scripted return refs, a folder camera, the real gate, outbox and uplink."""
 
 from __future__ import annotations
 
-import itertools
 import time
 from pathlib import Path
 
 import cv2
 
 from edge import wire
+from edge.devices.camera import IMAGE_SUFFIXES, FolderCamera, folder_images  # noqa: F401
+from edge.quality import Gate
 from edge.station import Station
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
-
-
-def folder_images(folder: Path) -> list[Path]:
-    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise FileNotFoundError(f"no images in {folder}")
-    return files
 
 
 def jpeg_bytes(path: Path) -> bytes:
@@ -38,23 +30,39 @@ def _event(cfg, type_: str, return_ref: str, **body) -> dict:
 
 
 def simulate(cfg, photos: Path, returns: list[str], *, per_return: int = 2, category: str = "scratch",
-             interval: float = 0.0, wait: float = 60.0, station: Station | None = None) -> dict:
-    """Walk each return through the desk: open, photos of one item, item finished, close; then wait for acks."""
+             interval: float = 0.0, wait: float = 60.0, station: Station | None = None,
+             gate: Gate | None = None, accept_anyway: bool = False) -> dict:
+    """Walk each return through the desk: open, photos of one item, item finished, close; then wait for acks.
+
+    Every photo goes through the gate; a refused one is not queued but counted by reason, unless
+    `accept_anyway` records the operator's override (verdict "override" with the reasons) and sends it.
+    """
+    gate = gate or Gate.from_config(cfg)
+    camera = FolderCamera(photos)
     station = station or Station(cfg)
     station.start()
-    images = itertools.cycle(folder_images(photos))
     started = time.time()
     taken, photo_ids, errors = 0, [], []
+    refused: dict[str, int] = {}
+    refused_photos = overrides = 0
     try:
         for ref in returns:
             station.outbox.add_event(_event(cfg, "session_opened", ref))
             item_photos = []
             for _ in range(per_return):
-                jpeg = jpeg_bytes(next(images))
+                jpeg = jpeg_bytes(camera.next_file())
+                verdict = gate.check_bytes(jpeg)
+                if not verdict.ok and not accept_anyway:
+                    refused_photos += 1
+                    for r in verdict.reasons:
+                        refused[r] = refused.get(r, 0) + 1
+                    continue
+                overrides += not verdict.ok
                 header = wire.PhotoHeader(
                     photo_id=wire.new_id(), kiosk=cfg.kiosk_id, return_ref=ref, item=1,
                     sha256=wire.sha256_hex(jpeg), size=len(jpeg), captured_at=wire.utcnow(),
-                    category=category,
+                    category=category, verdict="accepted" if verdict.ok else "override",
+                    reasons=verdict.reasons, scores=verdict.scores, model_version=verdict.model_version,
                 )
                 try:
                     station.outbox.add_photo(header, jpeg)
@@ -81,4 +89,6 @@ def simulate(cfg, photos: Path, returns: list[str], *, per_return: int = 2, cate
         "kiosk": cfg.kiosk_id, "returns": len(returns), "photos_taken": taken,
         "acked_stored": s["stored"], "rejected": s["rejected"], "pending": s["outbox_depth"],
         "errors": errors, "elapsed_s": round(time.time() - started, 3), "photo_ids": photo_ids,
+        "refused": refused_photos, "refused_by_reason": refused, "overrides": overrides,
+        "presence_checked": gate.reference is not None, "model_version": gate.model_version,
     }
