@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class ConfigError(Exception):
@@ -85,6 +85,38 @@ class ScreenConfig(_Section):
     port: int = Field(8088, ge=0, le=65535)
     preview_fps: float = Field(15.0, gt=0, le=60)
     hints_every: int = Field(3, ge=1)  # run the gate on every Nth preview frame
+class CameraConfig(_Section):
+    kind: Literal["folder", "picamera2", "v4l2"] = "folder"
+    folder: Path | None = None  # folder camera: the images it replays, in name order, cycling
+    device: int | str = 0  # v4l2: /dev/videoN index or path
+    width: int = Field(4056, ge=16, le=20000)  # still size
+    height: int = Field(3040, ge=16, le=20000)
+    preview_width: int = Field(640, ge=16, le=4000)
+    preview_height: int = Field(480, ge=16, le=4000)
+    low_light: bool = False  # picamera2: longer exposure and more analogue gain
+    exposure_us: int | None = Field(None, gt=0)
+    gain: float | None = Field(None, gt=0)
+
+
+class GateConfig(_Section):
+    model_path: Path | None = None  # default: models/gate.onnx of this install
+    reference: Path | None = None  # default: <data_dir>/gate/reference.png written by calibrate
+    presence: bool = True  # item presence/cut-off checks (need an empty-desk reference)
+    min_width: int = Field(640, ge=1)
+    min_height: int = Field(480, ge=1)
+    max_pixels: int = Field(100_000_000, gt=0)
+    thresholds: dict[str, float] = Field(default_factory=dict)  # per-reason probability, over the model's
+
+    @field_validator("thresholds")
+    @classmethod
+    def _known_reasons(cls, v: dict[str, float]) -> dict[str, float]:
+        known = ("blurry", "too_dark", "too_bright", "glare", "no_item", "item_cut_off")
+        for k, x in v.items():
+            if k not in known:
+                raise ValueError(f"unknown reason {k!r} (one of {', '.join(known)})")
+            if not 0 < x < 1:
+                raise ValueError(f"{k}: a probability threshold must be between 0 and 1")
+        return v
 
 
 class KioskConfig(_Section):
@@ -97,6 +129,8 @@ class KioskConfig(_Section):
     panel: PanelConfig = PanelConfig()
     desk: DeskConfig = DeskConfig()
     screen: ScreenConfig = ScreenConfig()
+    camera: CameraConfig = CameraConfig()
+    gate: GateConfig = GateConfig()
 
     @property
     def mqtt_username(self) -> str:
@@ -144,4 +178,8 @@ def load_config(path: Path | str) -> KioskConfig:
         raise ConfigError(format_validation_error(path, e)) from None
     if not cfg.data_dir.is_absolute():
         cfg.data_dir = (Path(path).parent / cfg.data_dir).resolve()
+    for section, key in ((cfg.camera, "folder"), (cfg.gate, "model_path"), (cfg.gate, "reference")):
+        value = getattr(section, key)
+        if value is not None and not value.is_absolute():
+            setattr(section, key, (Path(path).parent / value).resolve())
     return cfg

@@ -1,0 +1,156 @@
+"""Labelled photo faults for building and evaluating the gate (models/ and tests/bench/, not the station).
+
+From a good photo, make what a desk really produces: defocus and hand shake, an unlit or washed-out
+frame, a glare spot off shiny packaging; and from an empty desk, frames with the item in the zone, cut
+off at the zone's edge, or missing. Each function returns the image and the reason codes it carries.
+Only OpenCV and numpy, and every draw comes from the caller's seeded generator, so the data is the
+same on every run.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+QUALITY_KINDS = ("good", "blurry", "too_dark", "too_bright", "glare")
+
+
+def to_bgr(img: np.ndarray) -> np.ndarray:
+    """uint8 BGR from what skimage.data or cv2 gives (grey, RGB, RGBA, bool)."""
+    img = np.asarray(img)
+    if img.dtype == bool:
+        img = img.astype(np.uint8) * 255
+    if img.ndim == 2:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    if img.shape[2] == 4:
+        img = img[..., :3]
+    return np.ascontiguousarray(img[..., ::-1])
+
+
+def _jitter(img: np.ndarray, rng: np.random.Generator, noise: float = 2.5) -> np.ndarray:
+    """What any capture adds: a little gain/gamma change, sensor noise, JPEG."""
+    f = img.astype(np.float32) / 255
+    f = np.power(f, rng.uniform(0.85, 1.15)) * rng.uniform(0.85, 1.15)
+    f = f * 255 + rng.normal(0, rng.uniform(0, noise), f.shape).astype(np.float32)
+    out = np.clip(f, 0, 255).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(75, 96))])
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+
+
+def rescale(img: np.ndarray, rng: np.random.Generator, lo: float = 0.7) -> np.ndarray:
+    """Random downscale (never up), so sharp photos stay sharp."""
+    s = rng.uniform(lo, 1.0)
+    h, w = img.shape[:2]
+    return cv2.resize(img, (max(8, round(w * s)), max(8, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+def blur(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Defocus (Gaussian or disc) or hand shake (a line kernel), strong enough to lose print and edges."""
+    kind = rng.integers(3)
+    if kind == 0:
+        return cv2.GaussianBlur(img, (0, 0), rng.uniform(1.6, 5.0))
+    if kind == 1:
+        r = int(rng.integers(3, 8))
+        k = np.zeros((2 * r + 1, 2 * r + 1), np.float32)
+        cv2.circle(k, (r, r), r, 1.0, -1)
+        return cv2.filter2D(img, -1, k / k.sum())
+    n = int(rng.integers(9, 28))
+    k = np.zeros((n, n), np.float32)
+    k[n // 2, :] = 1
+    rot = cv2.getRotationMatrix2D((n / 2 - 0.5, n / 2 - 0.5), rng.uniform(0, 180), 1.0)
+    k = cv2.warpAffine(k, rot, (n, n))
+    return cv2.filter2D(img, -1, k / max(k.sum(), 1e-6))
+
+
+def exposure(img: np.ndarray, rng: np.random.Generator, dark: bool) -> np.ndarray:
+    f = img.astype(np.float32)
+    if dark:  # ring light off: little signal, noise stays
+        f = f * rng.uniform(0.06, 0.28) + rng.normal(0, rng.uniform(0.5, 3), f.shape).astype(np.float32)
+    else:  # auto-exposure fooled or a lamp on the stand: most of the frame clipped
+        f = f * rng.uniform(2.0, 4.0) + rng.uniform(30, 90)
+    return np.clip(f, 0, 255).astype(np.uint8)
+
+
+def glare(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One to three clipped highlight spots with a soft halo, as light reflected off foil or film."""
+    h, w = img.shape[:2]
+    f = img.astype(np.float32)
+    spots = np.zeros((h, w), np.float32)
+    for _ in range(int(rng.integers(1, 4))):
+        area = rng.uniform(0.004, 0.04) * h * w
+        ax = np.sqrt(area / np.pi) * np.array([rng.uniform(0.5, 2.0), 1.0])
+        ax = (ax / np.sqrt(ax.prod()) * np.sqrt(area / np.pi)).astype(int) + 1
+        c = (int(rng.uniform(0.15, 0.85) * w), int(rng.uniform(0.15, 0.85) * h))
+        cv2.ellipse(spots, c, (int(ax[0]), int(ax[1])), rng.uniform(0, 180), 0, 360, 1.0, -1)
+    halo = cv2.GaussianBlur(spots, (0, 0), max(2.0, 0.01 * w))
+    mix = np.clip(np.maximum(spots, halo * 1.2), 0, 1)[..., None]
+    return np.clip(f * (1 - mix) + 255 * mix + spots[..., None] * 80, 0, 255).astype(np.uint8)
+
+
+def quality_sample(good: np.ndarray, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    img = rescale(good, rng)
+    if kind == "good":
+        if rng.random() < 0.5:
+            img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 0.6))
+        return _jitter(img, rng), []
+    if kind == "blurry":
+        return _jitter(blur(img, rng), rng), ["blurry"]
+    if kind == "too_dark":
+        return _jitter(exposure(img, rng, True), rng, noise=0.5), ["too_dark"]
+    if kind == "too_bright":
+        return _jitter(exposure(img, rng, False), rng, noise=0.5), ["too_bright"]
+    if kind == "glare":
+        return glare(_jitter(img, rng), rng), ["glare"]
+    raise ValueError(kind)
+
+
+def desk_background(texture: np.ndarray, rng: np.random.Generator, size=(640, 480)) -> np.ndarray:
+    """An empty desk: a real surface texture, toned down and lit unevenly by a ring light."""
+    w, h = size
+    th, tw = texture.shape[:2]
+    s = max(w / tw, h / th) * rng.uniform(1.0, 1.3)
+    t = cv2.resize(texture, (round(tw * s) + 1, round(th * s) + 1), interpolation=cv2.INTER_LINEAR)
+    y, x = int(rng.integers(0, t.shape[0] - h + 1)), int(rng.integers(0, t.shape[1] - w + 1))
+    t = t[y:y + h, x:x + w].astype(np.float32)
+    t = t * rng.uniform(0.3, 0.6) + rng.uniform(70, 120)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    r = np.hypot((xx - w / 2) / w, (yy - h / 2) / h)
+    return np.clip(t * (1.05 - 0.3 * r)[..., None], 0, 255).astype(np.uint8)
+
+
+def place_item(desk: np.ndarray, item: np.ndarray, rng: np.random.Generator, where: str) -> np.ndarray:
+    """Lay `item` on the desk: 'inside' the zone with a margin, or 'cut' across one edge of the frame."""
+    h, w = desk.shape[:2]
+    iw = int(w * rng.uniform(0.25, 0.5))
+    ih = int(min(h * 0.6, iw * item.shape[0] / item.shape[1] * rng.uniform(0.8, 1.2)))
+    it = cv2.resize(item, (iw, ih), interpolation=cv2.INTER_AREA)
+    m = int(0.08 * min(h, w))
+    if where == "inside":
+        x, y = int(rng.integers(m, w - iw - m + 1)), int(rng.integers(m, h - ih - m + 1))
+    else:
+        side = int(rng.integers(4))
+        over = rng.uniform(0.2, 0.5)
+        x, y = int(rng.integers(m, w - iw - m + 1)), int(rng.integers(m, h - ih - m + 1))
+        if side == 0:
+            x = -int(iw * over)
+        elif side == 1:
+            x = w - iw + int(iw * over)
+        elif side == 2:
+            y = -int(ih * over)
+        else:
+            y = h - ih + int(ih * over)
+    out = desk.copy()
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + iw, w), min(y + ih, h)
+    out[y0:y1, x0:x1] = it[y0 - y:y1 - y, x0 - x:x1 - x]
+    # a soft shadow line under the item's edge, as on a real desk
+    cv2.rectangle(out, (x0, y0), (x1 - 1, y1 - 1), (40, 40, 40), 2, cv2.LINE_AA)
+    return out
+
+
+def presence_sample(desk: np.ndarray, item: np.ndarray, kind: str, rng: np.random.Generator):
+    """A capture of the desk (shifted a pixel or two, light drifted) with the item 'inside', 'cut' or 'none'."""
+    frame = desk if kind == "none" else place_item(desk, item, rng, kind)
+    shift = np.float32([[1, 0, rng.uniform(-2, 2)], [0, 1, rng.uniform(-2, 2)]])
+    frame = cv2.warpAffine(frame, shift, (frame.shape[1], frame.shape[0]), borderMode=cv2.BORDER_REFLECT)
+    labels = {"none": ["no_item"], "cut": ["item_cut_off"], "inside": []}[kind]
+    return _jitter(frame, rng), labels

@@ -1,0 +1,182 @@
+"""The quality gate (camera → gate → desk): measures a frame, asks the ONNX model, returns a Verdict.
+
+Files and bytes from outside are sized from their header before any pixel is decoded, so a
+decompression bomb or a truncated file is refused as `unreadable` instead of raising.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from edge.quality import features
+from edge.quality.model import PRESENCE_OUTPUTS, GateModel
+from edge.quality.verdict import MESSAGES, Verdict
+
+PRESENCE_OFF_NOTICE = ("no empty-desk reference yet: item presence is not checked "
+                       "(run `returns-kiosk calibrate`)")
+
+
+@dataclass
+class GateThresholds:
+    """Per-reason probability thresholds (default: the model manifest's) and the size limits."""
+
+    probability: dict[str, float] = field(default_factory=dict)
+    min_width: int = 640
+    min_height: int = 480
+    max_pixels: int = 100_000_000
+    max_side: int = 30_000
+
+
+def _reduced_flag(width: int, height: int) -> int:
+    """The largest JPEG DCT downscale that still leaves at least the analysis size to work on."""
+    for factor, flag in ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4),
+                         (2, cv2.IMREAD_REDUCED_COLOR_2)):
+        if max(width, height) // factor >= features.ANALYSIS_SIDE:
+            return flag
+    return cv2.IMREAD_COLOR
+
+
+def image_size(data: bytes) -> tuple[str, int, int] | None:
+    """(format, width, height) read from the header only; None when it is not an image we know."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return im.format or "", int(im.size[0]), int(im.size[1])
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+
+
+def looks_complete(fmt: str, data: bytes) -> bool:
+    """A JPEG ends with EOI and a PNG with IEND; a cut-off upload does not (OpenCV would pad it grey)."""
+    if fmt == "JPEG":
+        return data.rstrip(b"\0\r\n")[-2:] == b"\xff\xd9"
+    if fmt == "PNG":
+        return b"IEND" in data[-32:]
+    return True
+
+
+class Gate:
+    def __init__(self, reference: np.ndarray | Path | str | None = None, thresholds: GateThresholds | None = None,
+                 model_path: Path | str | None = None, *, presence: bool = True):
+        self.model = GateModel(model_path)
+        self.thresholds = thresholds or GateThresholds()
+        self.prob = {**self.model.thresholds, **self.thresholds.probability}
+        self.reference = None
+        self.notice = ""
+        if reference is not None and presence:
+            self.set_reference(reference)
+        elif presence:
+            self.notice = PRESENCE_OFF_NOTICE
+
+    @classmethod
+    def from_config(cls, cfg) -> "Gate":
+        g = cfg.gate
+        reference = g.reference or cfg.data_dir / "gate" / "reference.png"
+        station = cfg.data_dir / "gate" / "station.json"
+        prob = json.loads(station.read_text()).get("thresholds", {}) if station.exists() else {}
+        prob.update(g.thresholds)
+        th = GateThresholds(probability=prob, min_width=g.min_width, min_height=g.min_height,
+                            max_pixels=g.max_pixels)
+        return cls(reference if Path(reference).exists() else None, th, g.model_path, presence=g.presence)
+
+    @property
+    def model_version(self) -> str:
+        return self.model.version
+
+    def set_reference(self, reference: np.ndarray | Path | str) -> None:
+        if not isinstance(reference, np.ndarray):
+            img = cv2.imread(str(reference), cv2.IMREAD_COLOR)
+            if img is None:
+                raise ValueError(f"{reference}: the empty-desk reference is not a readable image")
+            reference = img
+        self.reference = features.presence_image(features.analysis_gray(reference))
+        self.notice = ""
+
+    # --- entry points -------------------------------------------------------------------------
+    def check(self, image_bgr: np.ndarray, *, full_size: tuple[int, int] | None = None) -> Verdict:
+        """Judge a still; `full_size` is (w, h) of the original when `image_bgr` was decoded reduced."""
+        t0 = time.perf_counter()
+        if not isinstance(image_bgr, np.ndarray) or image_bgr.ndim not in (2, 3) or image_bgr.size == 0:
+            return self._unreadable(t0)
+        w, h = full_size or (image_bgr.shape[1], image_bgr.shape[0])
+        low_res = w < self.thresholds.min_width or h < self.thresholds.min_height
+        return self._judge(image_bgr, t0, ["low_resolution"] if low_res else [])
+
+    def check_preview(self, frame: np.ndarray) -> Verdict:
+        """Judge a live-preview frame (low resolution by design, so that is not a reason here)."""
+        t0 = time.perf_counter()
+        if not isinstance(frame, np.ndarray) or frame.ndim not in (2, 3) or frame.size == 0:
+            return self._unreadable(t0)
+        return self._judge(frame, t0, [])
+
+    def check_bytes(self, data: bytes) -> Verdict:
+        t0 = time.perf_counter()
+        if not data:
+            return self._unreadable(t0, "empty file")
+        info = image_size(data)
+        if info is None:
+            return self._unreadable(t0, "not an image")
+        fmt, w, h = info
+        th = self.thresholds
+        if w <= 0 or h <= 0 or w > th.max_side or h > th.max_side or w * h > th.max_pixels:
+            return self._unreadable(t0, f"{w}x{h} pixels is over the limit")
+        if not looks_complete(fmt, data):
+            return self._unreadable(t0, "truncated file")
+        flag = _reduced_flag(w, h) if fmt == "JPEG" else cv2.IMREAD_COLOR
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
+        if img is None:
+            return self._unreadable(t0, "cannot decode")
+        v = self.check(img, full_size=(w, h))
+        v.ms = round((time.perf_counter() - t0) * 1000, 3)
+        return v
+
+    def check_file(self, path: Path | str) -> Verdict:
+        t0 = time.perf_counter()
+        try:
+            p = Path(path)
+            if p.stat().st_size > 4 * self.thresholds.max_pixels:
+                return self._unreadable(t0, "file too large")
+            data = p.read_bytes()
+        except OSError as e:
+            return self._unreadable(t0, e.strerror or "cannot read")
+        return self.check_bytes(data)
+
+    # --- the judgement -------------------------------------------------------------------------
+    def _judge(self, image: np.ndarray, t0: float, reasons: list[str]) -> Verdict:
+        g = features.analysis_gray(image)
+        q = features.quality_features(g)
+        with_presence = self.reference is not None
+        p = (features.presence_features(features.presence_image(g), self.reference) if with_presence
+             else np.zeros(len(features.PRESENCE_NAMES), np.float32))
+        probs = self.model.run(q, p)
+        if not with_presence:
+            for k in PRESENCE_OUTPUTS:
+                probs.pop(k)
+        found = [r for r, pr in probs.items() if pr >= self.prob.get(r, 0.5)]
+        if "no_item" in found:  # an empty desk has nothing to be sharp or shiny about
+            found = [r for r in found if r not in ("blurry", "glare")]
+        reasons = reasons + found
+        scores = {r: round(pr, 4) for r, pr in probs.items()}
+        scores.update(sharpness=round(float(np.expm1(q[0])), 2), brightness=round(float(q[5]), 4),
+                      clipped=round(float(q[11]), 5))
+        if with_presence:
+            scores["changed"] = round(float(p[0]), 4)
+        return Verdict(ok=not reasons, reasons=reasons, scores=scores,
+                       messages={r: MESSAGES[r] for r in reasons},
+                       ms=round((time.perf_counter() - t0) * 1000, 3), model_version=self.model.version,
+                       presence_checked=with_presence)
+
+    def _unreadable(self, t0: float, detail: str = "") -> Verdict:
+        v = Verdict.refused(["unreadable"], model_version=self.model.version,
+                            presence_checked=self.reference is not None)
+        if detail:
+            v.messages["unreadable"] = f"{MESSAGES['unreadable']} ({detail})"
+        v.ms = round((time.perf_counter() - t0) * 1000, 3)
+        return v
