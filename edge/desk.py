@@ -190,10 +190,7 @@ class Desk:
                 self._say(f"unknown category {name!r}", "warn")
                 return self._changed()
             self.session.category = name
-            if self.state == CAPTURING:
-                self._go(CATEGORISED)
-            else:
-                self._save()
+            self._go(REFUSED if self.pending else self._item_state())
             self._say(f"Item {self.session.item}: {name.replace('_', ' ')} — press done when the photos are complete")
             self._changed()
 
@@ -342,13 +339,13 @@ class Desk:
             if photo_id in s.overrides:
                 s.overrides.remove(photo_id)
             self.busy = False
-            self._go(REFUSED if self.pending else (CATEGORISED if s.category else CAPTURING))
+            self._go(REFUSED if self.pending else self._item_state())
             self._say(f"Not saved: {e}", "error")
             self._changed()
             return False
         shot["saved"] = True
         self.busy = False
-        self._go(CATEGORISED if s.category else CAPTURING)
+        self._go(self._item_state())
         n = len(s.photos)
         text = f"Saved ✓ photo {n} of item {s.item}"
         if label and label["match"] is False:
@@ -366,8 +363,11 @@ class Desk:
             self.shots = [x for x in self.shots if x["id"] != pid]
             self.thumbs.pop(pid, None)
             self.pending = None
+        self._go(self._item_state())
+
+    def _item_state(self) -> str:
         s = self.session
-        self._go(CATEGORISED if s.photos and s.category else CAPTURING if s.photos else OPEN)
+        return (CATEGORISED if s.category else CAPTURING) if s.photos else OPEN
 
     def _finish_item(self) -> None:
         s = self.session
@@ -406,9 +406,8 @@ class Desk:
         # photos whose outbox write never happened (power cut in between) are not part of the item
         s.photos = [p for p in s.photos if p in self.store.queued(s.photos)]
         s.overrides = [p for p in s.overrides if p in s.photos]
-        if s.state == REFUSED or (s.state in (CAPTURING, CATEGORISED) and not s.photos):
-            s.state = (CATEGORISED if s.category else CAPTURING) if s.photos else OPEN
         self.session = s
+        s.state = self._item_state()  # a refused photo held in memory is gone: back to the item
         if self.cfg.desk.on_restart == "close":
             self._close("restart")
             self._say(f"Return {s.return_ref} was closed when the station restarted; its photos are saved", "warn")
