@@ -53,6 +53,7 @@ class ScannerConfig(_Section):
     # Patterns that say what a scanned code means (Python regex, matched against the whole code).
     return_pattern: str = r"RMA-[A-Z0-9-]{1,40}"
     category_pattern: str = r"CAT-(?P<category>[a-z_]{1,40})"
+    category_card: str = "CAT-{category}"  # what a category card carries (printing the sheet, simulate)
     commands: dict[str, str] = Field(default_factory=lambda: {
         "done": "CMD-DONE", "retake": "CMD-RETAKE", "cancel": "CMD-CANCEL", "accept": "CMD-ACCEPT"})
 

@@ -1,84 +1,78 @@
-"""A headless station for the demo and tests: scripted return refs, photos from a folder, real outbox and uplink."""
+"""A headless station for the demo and tests: scripted scans and button presses through the real desk workflow.
+
+Photos come from a folder camera, every capture goes through the real gate, the desk writes photos and
+session events to the real outbox, and the uplink sends them to the hub.
+"""
 
 from __future__ import annotations
 
-import itertools
 import time
 from pathlib import Path
 
-import cv2
-
-from edge import wire
+from edge.devices.camera import FolderCamera
+from edge.devices.scanner import ScriptedScanner
 from edge.station import Station
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
-
-
-def folder_images(folder: Path) -> list[Path]:
-    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise FileNotFoundError(f"no images in {folder}")
-    return files
-
-
-def jpeg_bytes(path: Path) -> bytes:
-    data = path.read_bytes()
-    if data[:2] == b"\xff\xd8":
-        return data
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if img is None:
-        raise ValueError(f"{path}: not an image")
-    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    return buf.tobytes()
-
-
-def _event(cfg, type_: str, return_ref: str, **body) -> dict:
-    return {"event_id": wire.new_id(), "type": type_, "kiosk": cfg.kiosk_id, "at": wire.utcnow(),
-            "return_ref": return_ref, **body}
+MAX_RETAKES = 2  # then the simulated worker accepts anyway, as a real one would after a few tries
 
 
 def simulate(cfg, photos: Path, returns: list[str], *, per_return: int = 2, category: str = "scratch",
              interval: float = 0.0, wait: float = 60.0, station: Station | None = None) -> dict:
-    """Walk each return through the desk: open, photos of one item, item finished, close; then wait for acks."""
+    """Walk each return through the desk: scan its label, capture photos, scan a category card, done, done."""
+    if category not in cfg.desk.categories:
+        raise ValueError(f"category {category!r} is not one of this desk's: {', '.join(cfg.desk.categories)}")
     station = station or Station(cfg)
     station.start()
-    images = itertools.cycle(folder_images(photos))
+    done_code = cfg.scanner.commands["done"]
+    card = cfg.scanner.category_card.format(category=category)
     started = time.time()
-    taken, photo_ids, errors = 0, [], []
+    errors: list[str] = []
+    refused = overrides = 0
     try:
+        desk = station.open_desk(camera=FolderCamera(photos), scanner=ScriptedScanner(), panel=False,
+                                 screen=False)
+        scanner = station.scanner
+
+        def scan(code: str) -> None:
+            seen = desk.version
+            scanner.push(code)  # through the same scanner → desk path as a real scan
+            deadline = time.time() + 10
+            while desk.version == seen and time.time() < deadline:  # every handled code changes the desk
+                time.sleep(0.002)
+
+        def note_error() -> None:
+            if desk.notice["level"] == "error" and desk.notice["text"].startswith("Not saved"):
+                errors.append(desk.notice["text"])
+
         for ref in returns:
-            station.outbox.add_event(_event(cfg, "session_opened", ref))
-            item_photos = []
+            scan(ref)
             for _ in range(per_return):
-                jpeg = jpeg_bytes(next(images))
-                header = wire.PhotoHeader(
-                    photo_id=wire.new_id(), kiosk=cfg.kiosk_id, return_ref=ref, item=1,
-                    sha256=wire.sha256_hex(jpeg), size=len(jpeg), captured_at=wire.utcnow(),
-                    category=category,
-                )
-                try:
-                    station.outbox.add_photo(header, jpeg)
-                except Exception as e:  # the desk shows the message and keeps going
-                    errors.append(str(e))
-                    continue
-                taken += 1
-                item_photos.append(header.photo_id)
-                station.uplink.wake()
+                shot = desk.capture()
+                tries = 0
+                while shot and shot["verdict"] == "refused":
+                    refused += 1
+                    if tries == MAX_RETAKES:
+                        shot = desk.accept_anyway()
+                        overrides += 1
+                        break
+                    tries += 1
+                    shot = desk.retake()
+                note_error()
                 if interval:
                     time.sleep(interval)
-            photo_ids += item_photos
-            station.outbox.add_event(_event(cfg, "item_finished", ref, item=1, category=category,
-                                            photo_ids=item_photos))
-            station.outbox.add_event(_event(cfg, "session_closed", ref, items=1))
-            station.uplink.wake()
+            scan(card)
+            scan(done_code)  # item finished
+            scan(done_code)  # return finished
         deadline = time.time() + wait
         while wait and time.time() < deadline and station.outbox.stats()["outbox_depth"]:
             time.sleep(0.05)
         s = station.status()
+        photo_ids = [r["id"] for r in station.outbox.ledger("photo") if r["created_at"] >= started]
     finally:
         station.stop()
     return {
-        "kiosk": cfg.kiosk_id, "returns": len(returns), "photos_taken": taken,
+        "kiosk": cfg.kiosk_id, "returns": len(returns), "photos_taken": len(photo_ids),
         "acked_stored": s["stored"], "rejected": s["rejected"], "pending": s["outbox_depth"],
         "errors": errors, "elapsed_s": round(time.time() - started, 3), "photo_ids": photo_ids,
+        "refused": refused, "overrides": overrides,
     }

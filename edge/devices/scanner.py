@@ -114,13 +114,14 @@ class LineScanner(Scanner):
     def __init__(self, stream: IO[str] | None = None, path: str | None = None):
         super().__init__()
         self._path = path
-        self._stream = stream if stream is not None else (open(path, encoding="utf-8", errors="replace")
-                                                           if path else sys.stdin)
+        self._stream = stream
         self._thread = threading.Thread(target=self._pump, name="scanner-lines", daemon=True)
         self._thread.start()
 
     def _pump(self) -> None:
         try:
+            if self._stream is None:  # opened here: a FIFO or tty blocks until the other side is there
+                self._stream = open(self._path, encoding="utf-8", errors="replace") if self._path else sys.stdin
             for line in self._stream:
                 self.push(line)
         except (OSError, ValueError) as e:  # a serial line that went away, a closed stream
@@ -129,7 +130,7 @@ class LineScanner(Scanner):
         self.last_error = self.last_error or "end of input"
 
     def close(self) -> None:
-        if self._path:
+        if self._path and self._stream is not None:
             self._stream.close()
 
 
