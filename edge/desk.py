@@ -200,7 +200,8 @@ class Desk:
             if not self._input("capture"):
                 self._changed()
                 return None
-            self.pending = None
+            if self.pending:  # capture on a refused photo is a retake
+                self._drop_pending()
             self.busy = True
             self._changed()
             try:

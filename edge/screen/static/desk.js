@@ -1,4 +1,5 @@
-// The desk screen: show the desk's state as it changes (long-poll), send taps as actions.
+// The desk screen: show the desk's state as it changes (long-poll; at least every 2 s for the link
+// and queue indicators, which change without the desk), send taps as actions.
 "use strict";
 const $ = (id) => document.getElementById(id);
 let version = -1;
@@ -9,6 +10,7 @@ function post(path, body) {
 }
 
 function render(v) {
+  if (v.version < version) return;  // a slow reply must not paint over a newer state
   version = v.version;
   $("return-ref").textContent = v.return_ref || "—";
   $("item").textContent = v.item || "—";
@@ -56,7 +58,7 @@ function render(v) {
 async function follow() {
   for (;;) {
     try {
-      const r = await fetch("/api/state?since=" + version + "&wait=20");
+      const r = await fetch("/api/state?since=" + version + "&wait=2");
       render(await r.json());
     } catch (e) {
       $("notice").textContent = "Screen lost the station — retrying"; $("notice").className = "error";
