@@ -305,7 +305,8 @@ class Desk:
     def _thumb(self, photo_id: str, frame: np.ndarray) -> None:
         h, w = frame.shape[:2]
         tw = self.cfg.desk.thumb_width
-        small = cv2.resize(frame, (tw, max(1, round(h * tw / w))), interpolation=cv2.INTER_AREA)
+        step = max(1, w // (tw * 2))  # skip pixels first: area-averaging all 12 MP costs ~40 ms
+        small = cv2.resize(frame[::step, ::step], (tw, max(1, round(h * tw / w))), interpolation=cv2.INTER_AREA)
         self.thumbs[photo_id] = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
 
     def _shot(self, photo_id: str, verdict_name: str, verdict) -> dict:

@@ -121,6 +121,7 @@ class Station:
         self.preview = Preview(self.camera, self.gate, fps=sc.preview_fps, hints_every=sc.hints_every,
                                on_hints=on_hints).start()
         app = create_app(self.desk, self.preview)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per long-poll in the journal
         self.server = make_server(sc.host, sc.port, app, threaded=True)
         self.screen_url = f"http://{sc.host}:{self.server.server_port}/"
         self._spawn("screen", self.server.serve_forever)
