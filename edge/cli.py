@@ -47,7 +47,7 @@ def cmd_simulate(args) -> int:
         print(f"error: --category {args.category!r} is not one of: {', '.join(cfg.desk.categories)}", file=sys.stderr)
         return 2
     summary = simulate(cfg, Path(args.photos), refs, per_return=args.per_return, category=args.category,
-                       interval=args.interval, wait=args.wait)
+                       interval=args.interval, wait=args.wait, accept_anyway=args.accept_anyway)
     if not args.ids:
         summary.pop("photo_ids")
     print(json.dumps(summary), flush=True)
@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--interval", type=float, default=0.0, help="seconds between photos")
     s.add_argument("--wait", type=float, default=60.0, help="seconds to wait for the hub's acks (0: don't)")
     s.add_argument("--ids", action="store_true", help="list the photo_ids in the summary")
+    s.add_argument("--accept-anyway", action="store_true",
+                   help="send photos the gate refuses, recorded as the operator's override")
     s.set_defaults(func=cmd_simulate)
 
     s = sub.add_parser("status", help="outbox depth, oldest unacked age, last ack")
@@ -117,3 +119,8 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+from edge.quality.cli import register as _register_gate_commands  # noqa: E402
+
+EXTRA_COMMANDS.append(_register_gate_commands)

@@ -1,1 +1,1 @@
-"""Kiosk devices (scanner, panel, camera): each a real adapter and a simulated one, picked by config."""
+"""Kiosk devices (camera, scanner, panel): each a real adapter and a simulated one, chosen by config."""

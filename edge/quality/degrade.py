@@ -32,8 +32,11 @@ def _jitter(img: np.ndarray, rng: np.random.Generator, noise: float = 2.5) -> np
     f = img.astype(np.float32) / 255
     f = np.power(f, rng.uniform(0.85, 1.15)) * rng.uniform(0.85, 1.15)
     f = f * 255 + rng.normal(0, rng.uniform(0, noise), f.shape).astype(np.float32)
-    out = np.clip(f, 0, 255).astype(np.uint8)
-    ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(75, 96))])
+    return _jpeg(np.clip(f, 0, 255).astype(np.uint8), rng)
+
+
+def _jpeg(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(75, 96))])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 
@@ -67,7 +70,7 @@ def exposure(img: np.ndarray, rng: np.random.Generator, dark: bool) -> np.ndarra
     if dark:  # ring light off: little signal, noise stays
         f = f * rng.uniform(0.06, 0.28) + rng.normal(0, rng.uniform(0.5, 3), f.shape).astype(np.float32)
     else:  # auto-exposure fooled or a lamp on the stand: most of the frame clipped
-        f = f * rng.uniform(2.0, 4.0) + rng.uniform(30, 90)
+        f = f * rng.uniform(1.8, 4.0) + rng.uniform(30, 100)
     return np.clip(f, 0, 255).astype(np.uint8)
 
 
@@ -92,13 +95,18 @@ def quality_sample(good: np.ndarray, kind: str, rng: np.random.Generator) -> tup
     if kind == "good":
         if rng.random() < 0.5:
             img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 0.6))
+        key = rng.random()
+        if key < 0.25:  # a white item on a light desk: bright, but nothing clipped
+            img = (255 - (255 - img.astype(np.float32)) * rng.uniform(0.4, 0.7)).astype(np.uint8)
+        elif key < 0.4:  # a black item: dark, but the detail is there
+            img = (img.astype(np.float32) * rng.uniform(0.45, 0.7)).astype(np.uint8)
         return _jitter(img, rng), []
     if kind == "blurry":
         return _jitter(blur(img, rng), rng), ["blurry"]
     if kind == "too_dark":
-        return _jitter(exposure(img, rng, True), rng, noise=0.5), ["too_dark"]
-    if kind == "too_bright":
-        return _jitter(exposure(img, rng, False), rng, noise=0.5), ["too_bright"]
+        return _jpeg(exposure(_jitter(img, rng), rng, True), rng), ["too_dark"]
+    if kind == "too_bright":  # the exposure fault comes last, so what it clipped stays clipped
+        return _jpeg(exposure(_jitter(img, rng), rng, False), rng), ["too_bright"]
     if kind == "glare":
         return glare(_jitter(img, rng), rng), ["glare"]
     raise ValueError(kind)
@@ -124,6 +132,8 @@ def place_item(desk: np.ndarray, item: np.ndarray, rng: np.random.Generator, whe
     iw = int(w * rng.uniform(0.25, 0.5))
     ih = int(min(h * 0.6, iw * item.shape[0] / item.shape[1] * rng.uniform(0.8, 1.2)))
     it = cv2.resize(item, (iw, ih), interpolation=cv2.INTER_AREA)
+    if rng.random() < 0.35:  # an item the same grey as the desk: only its print and edges give it away
+        it = np.clip(it.astype(np.float32) - it.mean() + desk.mean(), 0, 255).astype(np.uint8)
     m = int(0.08 * min(h, w))
     if where == "inside":
         x, y = int(rng.integers(m, w - iw - m + 1)), int(rng.integers(m, h - ih - m + 1))

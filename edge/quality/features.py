@@ -20,6 +20,7 @@ QUALITY_NAMES = (
 )
 PRESENCE_NAMES = (
     "changed", "changed_strong", "changed_centre", "changed_border", "changed_border_max", "diff_mean",
+    "texture_changed", "texture_border", "texture_border_max",
 )
 
 
@@ -68,24 +69,39 @@ def quality_features(g: np.ndarray) -> np.ndarray:
 
 
 def presence_image(g: np.ndarray) -> np.ndarray:
-    """The small, slightly blurred grey copy used for the empty-desk comparison (robust to jitter and noise)."""
+    """Small copy for the empty-desk comparison: blurred grey (tone) and local edge strength (texture).
+
+    Tone finds an item darker or lighter than the desk, texture one of the same grey but with print
+    or edges; both are blurred so a pixel of camera shake or sensor noise does not count.
+    """
     small = cv2.resize(g, PRESENCE_SIZE, interpolation=cv2.INTER_AREA)
-    return cv2.GaussianBlur(small, (5, 5), 0)
+    texture = cv2.GaussianBlur(cv2.convertScaleAbs(cv2.Laplacian(small, cv2.CV_16S), alpha=2), (5, 5), 0)
+    return np.dstack([cv2.GaussianBlur(small, (5, 5), 0), texture])
+
+
+def _edges(changed: np.ndarray) -> tuple[float, float]:
+    """Changed share of the border band, overall and of its busiest side (an item cut off at one edge)."""
+    h, w = changed.shape
+    b = max(2, round(0.05 * min(h, w)))
+    sides = [changed[:b, :], changed[-b:, :], changed[:, :b], changed[:, -b:]]
+    band = sum(float(s.sum()) for s in sides) / sum(s.size for s in sides)
+    return band, max(float(s.mean()) for s in sides)
 
 
 def presence_features(small: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """How much of the zone differs from the empty desk, in the centre and along the edges."""
+    tone, tex = small[..., 0], small[..., 1]
+    ref_tone, ref_tex = reference[..., 0], reference[..., 1]
     # match overall brightness first, so a dimmer ring light is not mistaken for an item
-    m_s, m_r = float(small.mean()) + 1, float(reference.mean()) + 1
-    d = cv2.absdiff(cv2.convertScaleAbs(small, alpha=m_r / m_s), reference)
+    m_s, m_r = float(tone.mean()) + 1, float(ref_tone.mean()) + 1
+    d = cv2.absdiff(cv2.convertScaleAbs(tone, alpha=m_r / m_s), ref_tone)
     changed = d > 28
     h, w = d.shape
     b = max(2, round(0.05 * min(h, w)))
-    border = np.zeros_like(changed)
-    border[:b, :] = border[-b:, :] = True
-    border[:, :b] = border[:, -b:] = True
-    sides = [changed[:b, :].mean(), changed[-b:, :].mean(), changed[:, :b].mean(), changed[:, -b:].mean()]
+    band, side = _edges(changed)
+    t_changed = cv2.absdiff(tex, ref_tex) > 24
+    t_band, t_side = _edges(t_changed)
     return np.array([
-        changed.mean(), (d > 60).mean(), changed[~border].mean(), changed[border].mean(), max(sides),
-        float(d.mean()) / 255,
+        changed.mean(), (d > 60).mean(), changed[b:-b, b:-b].mean(), band, side,
+        float(d.mean()) / 255, t_changed.mean(), t_band, t_side,
     ], np.float32)

@@ -49,7 +49,9 @@ def image_size(data: bytes) -> tuple[str, int, int] | None:
     try:
         with Image.open(io.BytesIO(data)) as im:
             return im.format or "", int(im.size[0]), int(im.size[1])
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow's own header check, far over our limit too
+        return "", 0, 0
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return None
 
 
@@ -126,7 +128,7 @@ class Gate:
         fmt, w, h = info
         th = self.thresholds
         if w <= 0 or h <= 0 or w > th.max_side or h > th.max_side or w * h > th.max_pixels:
-            return self._unreadable(t0, f"{w}x{h} pixels is over the limit")
+            return self._unreadable(t0, f"{w}x{h} pixels is over the limit" if w * h else "pixels over the limit")
         if not looks_complete(fmt, data):
             return self._unreadable(t0, "truncated file")
         flag = _reduced_flag(w, h) if fmt == "JPEG" else cv2.IMREAD_COLOR
