@@ -91,6 +91,7 @@ class Desk:
         self.busy = False
         self.last_input = clock()
         self.listeners: list[Callable[["Desk"], None]] = []
+        self.counts: dict = {"captures": 0, "rejects_by_reason": {}, "overrides": 0}  # for the heartbeat
         self._restore()
 
     # --- state ---------------------------------------------------------------------------------
@@ -215,6 +216,9 @@ class Desk:
                 return None
             photo_id = wire.new_id()
             self._thumb(photo_id, frame)
+            self.counts["captures"] += 1
+            for r in verdict.reasons:
+                self.counts["rejects_by_reason"][r] = self.counts["rejects_by_reason"].get(r, 0) + 1
             if not verdict.ok:
                 self.pending = Pending(frame, verdict, photo_id)
                 shot = self._shot(photo_id, "refused", verdict)
@@ -245,6 +249,7 @@ class Desk:
             shot = next(s for s in self.shots if s["id"] == p.photo_id)
             shot["verdict"] = "override"
             self.busy = True
+            self.counts["overrides"] += 1
             self._changed()
             if not self._save_photo(p.frame, p.verdict, p.photo_id, "override", shot):
                 self.pending, shot["verdict"] = p, "refused"  # not saved: still the worker's call

@@ -69,12 +69,19 @@ class Station:
         self.panel = panel or None
         self.desk = Desk(cfg, gate=self.gate, camera=self.camera, outbox=self.outbox, status=self.status)
         self.desk.listeners.append(lambda _desk: self.uplink.wake())  # a saved photo goes out at once
+        self.heartbeat.providers.append(self.desk_health)
         if self.panel:
             self._wire_panel()
         self._spawn("desk-input", self._pump_scanner)
         if screen if screen is not None else cfg.screen.enabled:
             self._serve_screen()
         return self.desk
+
+    def desk_health(self) -> dict:
+        """The desk's part of the heartbeat: devices, model, what the gate refused and why."""
+        return {"camera_ok": bool(getattr(self.camera, "healthy", True)),
+                "scanner_ok": bool(self.scanner.healthy), "scanner_error": self.scanner.last_error,
+                "model_version": self.gate.model_version, "desk_state": self.desk.state, **self.desk.counts}
 
     def _spawn(self, name: str, target) -> None:
         t = threading.Thread(target=target, name=name, daemon=True)
