@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Callable
 
 import evdev
 
@@ -39,9 +40,11 @@ def find_device(spec: str | None) -> "evdev.InputDevice | None":
 class EvdevScanner(Scanner):
     kind = "evdev"
 
-    def __init__(self, device: str | None, layout: str = "us", retry_s: float = 1.0):
+    def __init__(self, device: str | None, layout: str = "us", retry_s: float = 1.0,
+                 find: Callable[[str | None], object] = find_device):
         super().__init__()
-        self.spec, self.layout, self.retry_s = device, layout, retry_s
+        self.spec, self.layout, self.retry_s, self.find = device, layout, retry_s, find
+        self.plugged = 0  # how many times a scanner was found and grabbed
         KeyDecoder(layout)  # a bad layout is a config error now, not in the reader thread
         self.healthy = False
         self._stop = threading.Event()
@@ -50,7 +53,7 @@ class EvdevScanner(Scanner):
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            dev = find_device(self.spec)
+            dev = self.find(self.spec)
             if dev is None:
                 self.healthy, self.last_error = False, f"no scanner found ({self.spec or 'any'})"
                 self._stop.wait(self.retry_s)
@@ -58,6 +61,7 @@ class EvdevScanner(Scanner):
             try:
                 dev.grab()
                 self.healthy, self.last_error = True, None
+                self.plugged += 1
                 log.info("scanner %s (%s) grabbed", dev.name, dev.path)
                 decoder = KeyDecoder(self.layout)
                 for ev in dev.read_loop():

@@ -110,3 +110,50 @@ def test_evdev_is_only_imported_by_its_adapter():
     code = "import sys, edge.devices.scanner, edge.devices.scanner_keys, edge.desk; print('evdev' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+class ReplayDevice:
+    """A simulated USB scanner for the evdev adapter: replays key events, then is unplugged (OSError)."""
+
+    def __init__(self, events, name="Barcode Scanner", path="/dev/input/event7"):
+        self.events, self.name, self.path = events, name, path
+        self.grabbed = self.closed = False
+
+    def grab(self):
+        self.grabbed = True
+
+    def ungrab(self):
+        self.grabbed = False
+
+    def read_loop(self):
+        from types import SimpleNamespace
+        for t, c, v in self.events:
+            yield SimpleNamespace(type=t, code=c, value=v)
+        raise OSError(19, "No such device")
+
+    def close(self):
+        self.closed = True
+
+
+def test_evdev_scanner_grabs_decodes_and_survives_unplug():
+    pytest.importorskip("evdev", reason="python evdev is not installed (pip install evdev)")
+    from edge.devices.scanner_evdev import EvdevScanner
+
+    plugs = [ReplayDevice(encode_text("RMA-1", "de")), None, ReplayDevice(encode_text("CMD-DONE", "de"))]
+    seen = []
+
+    def find(spec):
+        seen.append(spec)
+        return plugs.pop(0) if plugs else None
+    s = EvdevScanner("Barcode", layout="de", retry_s=0.01, find=find)
+    try:
+        assert s.read(2) == "RMA-1"
+        assert s.read(2) == "CMD-DONE"  # plugged back in after being pulled out
+        from tests.helpers import wait_for
+        wait_for(lambda: "no scanner found" in (s.last_error or ""), 2, what="scanner reported missing")
+        assert s.plugged == 2 and not s.healthy
+        assert set(seen) == {"Barcode"}
+    finally:
+        s.close()
+    with pytest.raises(ValueError, match="layout"):
+        EvdevScanner(None, layout="klingon", find=find)
