@@ -87,3 +87,25 @@ def test_screen_api_guards_and_headers(wired):
     assert v["photos"][0]["verdict"] == "override" and v["photos"][0]["saved"]
     later = client.get(f"/api/state?since={v['version']}&wait=0.1").get_json()
     assert later["version"] == v["version"]  # nothing changed: the wait times out with the same state
+
+
+def test_ring_light_boosts_when_the_preview_is_dark(tmp_path):
+    cam = tmp_path / "dark"
+    cam.mkdir()
+    cv2.imwrite(str(cam / "0.jpg"), (desk_photo(5, 640, 480) * 0.1).astype("uint8"))
+    cfg = KioskConfig(kiosk_id="kiosk-a", data_dir=tmp_path / "data", outbox={"min_free_mb": 0},
+                      screen={"port": 0, "hints_every": 1})
+    station = Station(cfg)
+    factory = mock_factory()
+    desk = station.open_desk(camera=FolderCamera(cam), scanner=ScriptedScanner(["RMA-1"]),
+                             panel=Panel(pin_factory=factory), screen=True)
+    try:
+        wait_for(lambda: desk.state == "return_open", 3, what="return opened")
+        wait_for(lambda: station.preview.hints["reasons"] == ["too_dark"], 5, what="dark preview hint")
+        wait_for(lambda: factory.pin(18).state == pytest.approx(1.0), 3, what="ring light boosted")
+        import urllib.request
+        page = urllib.request.urlopen(station.screen_url + "api/hints", timeout=5).read()
+        assert b"too_dark" in page
+    finally:
+        station.stop()
+        factory.close()
