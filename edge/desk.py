@@ -415,6 +415,7 @@ class Desk:
         s.overrides = [p for p in s.overrides if p in s.photos]
         self.session = s
         s.state = self._item_state()  # a refused photo held in memory is gone: back to the item
+        self._event("session_opened", f"{s.session_id}o")  # if the power went right after the scan
         if self.cfg.desk.on_restart == "close":
             self._close("restart")
             self._say(f"Return {s.return_ref} was closed when the station restarted; its photos are saved", "warn")

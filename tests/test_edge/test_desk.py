@@ -249,3 +249,14 @@ def test_view_is_json_and_waits_for_changes(station):
     json.dumps(v)
     d.scan_return("RMA-11")
     assert d.wait_change(v["version"], 1)["return_ref"] == "RMA-11"
+
+
+def test_scan_saved_but_opening_event_lost_is_sent_on_restart(station):
+    d = station()
+    # the power went between the session row and the outbox write: only the session row exists
+    d.store.save(D.Session(session_id="a" * 32, return_ref="RMA-12", opened_at=wire.utcnow()).to_dict())
+    d.close()
+    d2 = station()
+    assert d2.session.return_ref == "RMA-12"
+    events = [b for k, b in queued(d2) if k == "event"]
+    assert [(e["type"], e["event_id"], e["return_ref"]) for e in events] == [("session_opened", "a" * 32 + "o", "RMA-12")]
