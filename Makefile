@@ -4,9 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 # Debian packages the demo and tests need: "command:package" pairs.
-SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto
+SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto chromium:chromium
 
-.PHONY: test demo bench system-deps venv clean
+.PHONY: test demo bench system-deps venv clean demo-desk
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,6 @@ bench: system-deps $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo-data test-artifacts
+
+demo-desk: system-deps $(STAMP)
+	$(PY) -m tests.demo_desk

@@ -21,7 +21,17 @@ def cmd_run(args) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        station.open_desk()
+    except Exception as e:
+        # A camera, gate or scanner that cannot start must not strand the photos already queued: keep
+        # sending them, and say what is broken in the log and in every heartbeat to the fleet page.
+        problem = f"the desk could not start: {e}"
+        print(f"error: {problem}", file=sys.stderr, flush=True)
+        station.heartbeat.providers.append(lambda: {"desk_error": problem})
     print(f"kiosk {cfg.kiosk_id}: data in {cfg.data_dir}, broker {cfg.broker.host}:{cfg.broker.port}", flush=True)
+    if station.server:
+        print(f"desk screen: {station.screen_url}", flush=True)
     stop.wait()
     station.stop()
     return 0
@@ -35,6 +45,9 @@ def cmd_simulate(args) -> int:
         refs = [r for r in args.returns.split(",") if r]
     else:
         refs = [f"{args.ref_prefix}{i:05d}" for i in range(1, args.count + 1)]
+    if args.category not in cfg.desk.categories:
+        print(f"error: --category {args.category!r} is not one of: {', '.join(cfg.desk.categories)}", file=sys.stderr)
+        return 2
     summary = simulate(cfg, Path(args.photos), refs, per_return=args.per_return, category=args.category,
                        interval=args.interval, wait=args.wait, accept_anyway=args.accept_anyway)
     if not args.ids:

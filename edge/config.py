@@ -41,6 +41,49 @@ class TelemetryConfig(_Section):
     interval_s: float = Field(30.0, gt=0)
 
 
+class ScannerConfig(_Section):
+    kind: Literal["evdev", "lines", "scripted"] = "scripted"
+    device: str | None = None  # evdev: /dev/input/eventN, or a name fragment to find it (hot-plug)
+    layout: Literal["us", "de", "fr"] = "us"  # keyboard layout the scanner is set to emit
+    path: str | None = None  # lines: a file or serial tty to read; None = stdin
+    script: list[str] = Field(default_factory=list)  # scripted: codes played once, in order
+    delay_s: float = Field(0.0, ge=0)  # scripted: pause before each code
+    # Patterns that say what a scanned code means (Python regex, matched against the whole code).
+    return_pattern: str = r"RMA-[A-Z0-9-]{1,40}"
+    category_pattern: str = r"CAT-(?P<category>[a-z_]{1,40})"
+    category_card: str = "CAT-{category}"  # what a category card carries (printing the sheet, simulate)
+    commands: dict[str, str] = Field(default_factory=lambda: {
+        "done": "CMD-DONE", "retake": "CMD-RETAKE", "cancel": "CMD-CANCEL", "accept": "CMD-ACCEPT"})
+
+
+class PanelConfig(_Section):
+    enabled: bool = True
+    pin_factory: Literal["default", "mock"] = "default"  # mock: gpiozero's simulated pins
+    ring_light: int | None = 18  # PWM pin
+    capture_button: int | None = 17
+    done_button: int | None = 27
+    status_led: int | None = 22
+    buzzer: int | None = 23
+    light_level: float = Field(0.6, ge=0, le=1)
+    low_light_level: float = Field(1.0, ge=0, le=1)
+    bounce_s: float = Field(0.05, ge=0)
+
+
+class DeskConfig(_Section):
+    categories: list[str] = Field(default_factory=lambda: [
+        "scratch", "dent", "crack", "stain", "missing_part", "wrong_item", "not_working", "other"])
+    session_timeout_s: float = Field(300.0, gt=0)  # no input for this long: close the return
+    on_restart: Literal["resume", "close"] = "resume"
+    label_check: bool = True
+    thumb_width: int = Field(240, ge=32, le=1024)
+
+
+class ScreenConfig(_Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8088, ge=0, le=65535)
+    preview_fps: float = Field(15.0, gt=0, le=60)
+    hints_every: int = Field(3, ge=1)  # run the gate on every Nth preview frame
 class CameraConfig(_Section):
     kind: Literal["folder", "picamera2", "v4l2"] = "folder"
     folder: Path | None = None  # folder camera: the images it replays, in name order, cycling
@@ -81,6 +124,10 @@ class KioskConfig(_Section):
     broker: BrokerConfig = BrokerConfig()
     outbox: OutboxConfig = OutboxConfig()
     telemetry: TelemetryConfig = TelemetryConfig()
+    scanner: ScannerConfig = ScannerConfig()
+    panel: PanelConfig = PanelConfig()
+    desk: DeskConfig = DeskConfig()
+    screen: ScreenConfig = ScreenConfig()
     camera: CameraConfig = CameraConfig()
     gate: GateConfig = GateConfig()
 

@@ -1,10 +1,15 @@
-"""The one place that wires a kiosk together: outbox, uplink, heartbeat (and, as they land, devices and desk)."""
+"""The one place that wires a kiosk together: outbox, uplink, heartbeat, and the desk with its devices and screen."""
 
 from __future__ import annotations
+
+import logging
+import threading
 
 from edge.outbox import Outbox
 from edge.telemetry import Heartbeat
 from edge.uplink import Uplink
+
+log = logging.getLogger(__name__)
 
 
 class Station:
@@ -14,6 +19,9 @@ class Station:
         self.outbox = Outbox.from_config(cfg)
         self.uplink = Uplink(cfg, self.outbox)
         self.heartbeat = Heartbeat(cfg, self.outbox, self.uplink, providers)
+        self.desk = self.camera = self.scanner = self.panel = self.preview = self.server = None
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> "Station":
         self.uplink.start()
@@ -21,6 +29,18 @@ class Station:
         return self
 
     def stop(self) -> None:
+        self._stop.set()
+        if self.server:
+            self.server.shutdown()
+        if self.preview:
+            self.preview.stop()
+        for t in self._threads:
+            t.join(3)
+        for part in (self.scanner, self.panel, self.camera):
+            if part is not None:
+                part.close()
+        if self.desk:
+            self.desk.close()
         self.heartbeat.stop()
         self.uplink.stop()
 
@@ -28,3 +48,88 @@ class Station:
         s = self.outbox.stats()
         s.update(kiosk=self.cfg.kiosk_id, online=self.uplink.connected, broker_error=self.uplink.last_error)
         return s
+
+    # --- the desk ------------------------------------------------------------------------------
+
+    def open_desk(self, *, camera=None, scanner=None, gate=None, panel=None, screen: bool | None = None):
+        """Devices from config (or given; panel=False for none), the gate, the desk workflow, and its screen."""
+        from edge.desk import Desk
+        from edge.devices.camera import open_camera
+        from edge.devices.scanner import open_scanner
+        from edge.quality import Gate
+
+        cfg = self.cfg
+        self.gate = gate or Gate.from_config(cfg)
+        self.camera = camera or open_camera(cfg)
+        self.scanner = scanner or open_scanner(cfg)
+        if panel is None and cfg.panel.enabled:
+            from edge.devices.panel import Panel
+
+            panel = Panel.from_config(cfg)
+        self.panel = panel or None
+        self.desk = Desk(cfg, gate=self.gate, camera=self.camera, outbox=self.outbox, status=self.status)
+        self.desk.listeners.append(lambda _desk: self.uplink.wake())  # a saved photo goes out at once
+        self.heartbeat.providers.append(self.desk_health)
+        if self.panel:
+            self._wire_panel()
+        self._spawn("desk-input", self._pump_scanner)
+        if screen if screen is not None else cfg.screen.enabled:
+            self._serve_screen()
+        return self.desk
+
+    def desk_health(self) -> dict:
+        """The desk's part of the heartbeat: devices, model, what the gate refused and why."""
+        return {"camera_ok": bool(getattr(self.camera, "healthy", True)),
+                "scanner_ok": bool(self.scanner.healthy), "scanner_error": self.scanner.last_error,
+                "model_version": self.gate.model_version, "desk_state": self.desk.state, **self.desk.counts}
+
+    def _spawn(self, name: str, target) -> None:
+        t = threading.Thread(target=target, name=name, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def _pump_scanner(self) -> None:
+        while not self._stop.is_set():
+            code = self.scanner.read(timeout=0.5)
+            try:
+                if code:
+                    self.desk.handle_code(code)
+                self.desk.tick()
+            except Exception:  # one bad scan must not stop the desk
+                log.exception("desk input failed")
+
+    def _wire_panel(self) -> None:
+        panel, desk = self.panel, self.desk
+        panel.on_capture(desk.capture)
+        panel.on_done(desk.done)
+        heard: dict[str, str] = {}
+
+        def follow(d) -> None:
+            v = d.view()
+            panel.light(v["state"] != "idle")
+            status = ("error" if v["notice"]["level"] == "error" else "busy" if v["busy"]
+                      else "ready" if v["online"] else "offline")
+            panel.set_status(status)
+            for shot in v["photos"]:
+                if heard.get(shot["id"]) != shot["verdict"] and (shot["saved"] or shot["verdict"] == "refused"):
+                    heard[shot["id"]] = shot["verdict"]
+                    (panel.refuse_sound if shot["verdict"] == "refused" else panel.accept_sound)()
+        desk.listeners.append(follow)
+        follow(desk)
+
+    def _serve_screen(self) -> None:
+        from werkzeug.serving import make_server
+
+        from edge.screen import create_app
+        from edge.screen.preview import Preview
+
+        sc = self.cfg.screen
+        on_hints = (lambda v: self.panel.light(self.desk.state != "idle", "too_dark" in v.reasons)) if self.panel else None
+        self.preview = Preview(self.camera, self.gate, fps=sc.preview_fps, hints_every=sc.hints_every,
+                               on_hints=on_hints).start()
+        app = create_app(self.desk, self.preview)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per long-poll in the journal
+        self.server = make_server(sc.host, sc.port, app, threaded=True)
+        self.screen_url = f"http://{sc.host}:{self.server.server_port}/"
+        self._spawn("screen", self.server.serve_forever)
+        log.info("desk screen on %s", self.screen_url)

@@ -138,7 +138,7 @@ def hub_ingest(config: Path, worker: int = 1, verbose: bool = False, **env) -> P
 
 def kiosk_simulate(config: Path, kiosk: str, photos: Path, *args: str) -> Proc:
     argv = [str(BIN / "returns-kiosk"), "simulate", "--config", str(config), "--photos", str(photos),
-            "--ref-prefix", f"RMA-{kiosk}-", *args]
+            "--ref-prefix", f"RMA-{kiosk.upper()}-", *args]
     return Proc(argv, kiosk_env(kiosk), config.parent / "simulate.log").start()
 
 

@@ -1,1 +1,1 @@
-"""Kiosk devices (camera, and later scanner and panel): a real adapter and a simulated one, chosen by config."""
+"""Kiosk devices (camera, scanner, panel): each a real adapter and a simulated one, chosen by config."""

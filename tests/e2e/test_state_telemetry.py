@@ -19,6 +19,8 @@ def test_online_heartbeat_then_offline_on_clean_stop(hub_config, kiosk_config, i
     assert beat["kiosk"] == "kiosk-a"
     assert beat["outbox_depth"] == 0
     assert beat["disk_free_mb"] > 0
+    # this station has no camera configured: it still drains its outbox, and says what is broken
+    assert "camera" in beat["desk_error"]
     assert run.stop() == 0
     helpers.wait_for(lambda: _kiosk(hub_config)["state"] == "offline", 10, what="offline")
     stats = json.loads(helpers.hub_cli(hub_config, "stats", "--json").stdout)
