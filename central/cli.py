@@ -101,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list = []
 
 
+def _web_commands(sub) -> None:
+    from central.web.serve import register
+
+    register(sub)
+
+
+EXTRA_COMMANDS.append(_web_commands)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

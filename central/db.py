@@ -12,11 +12,13 @@ from typing import Iterator
 
 import sqlite_utils
 
-from central import audit, schema_ingest
+from central import audit, fleet, schema_ingest, users
 
 MIGRATION_SETS = [
     schema_ingest.migrations,
     audit.migrations,
+    users.migrations,
+    fleet.migrations,
 ]
 
 

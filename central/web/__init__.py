@@ -11,6 +11,11 @@ from central import db as hubdb
 # Blueprints register here (module path, attribute); each stage adds its own line.
 BLUEPRINTS: list[tuple[str, str]] = [
     ("central.web.health", "bp"),
+    ("central.web.security", "bp"),
+    ("central.web.auth", "bp"),
+    ("central.web.admin", "bp"),
+    ("central.web.photos", "bp"),
+    ("central.web.fleet", "bp"),
 ]
 
 

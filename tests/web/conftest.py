@@ -1,0 +1,71 @@
+"""Web fixtures: an app on a temporary hub, accounts for every role, a client that signs in with CSRF."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from central import db as hubdb
+from central import users
+from central.config import HubConfig
+from central.web import create_app
+
+PASSWORD = "correct horse battery"
+ROLE_USERS = {role: f"{role}1" for role in users.ROLES}
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class WebClient:
+    """The Flask test client plus the CSRF token of the last page, so forms post like a browser's."""
+
+    def __init__(self, app):
+        self.app, self.c = app, app.test_client()
+        self.token = None
+
+    def get(self, url, **kw):
+        r = self.c.get(url, **kw)
+        m = _CSRF.search(r.get_data(as_text=True)) if r.mimetype == "text/html" else None
+        if m:
+            self.token = m.group(1)
+        return r
+
+    def post(self, url, data=None, csrf=True, **kw):
+        data = dict(data or {})
+        if csrf:
+            if self.token is None:
+                self.get("/login")
+            data.setdefault("csrf_token", self.token)
+        return self.c.post(url, data=data, **kw)
+
+    def login(self, username, password=PASSWORD):
+        self.get("/login")
+        return self.post("/login", {"username": username, "password": password})
+
+
+@pytest.fixture
+def hub(tmp_path):
+    cfg = HubConfig(data_dir=tmp_path / "hub")
+    conn = hubdb.connect(cfg.db_path)
+    for role, name in ROLE_USERS.items():
+        users.add_user(conn, name, role, PASSWORD)
+    yield cfg, conn
+    conn.close()
+
+
+@pytest.fixture
+def app(hub):
+    cfg, _ = hub
+    return create_app({"SECRET_KEY": "test-secret-" + "x" * 20, "SESSION_COOKIE_SECURE": False,
+                       "METRICS_TOKEN": "metrics-token-123", "MAX_CONTENT_LENGTH": 64 * 1024}, hub_config=cfg)
+
+
+@pytest.fixture
+def client(app):
+    def make(role: str | None = None) -> WebClient:
+        wc = WebClient(app)
+        if role:
+            r = wc.login(ROLE_USERS[role])
+            assert r.status_code == 302, r.get_data(as_text=True)
+        return wc
+    return make
