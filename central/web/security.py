@@ -27,7 +27,8 @@ def _install(state) -> None:
     if not app.config.get("SECRET_KEY") and web is not None:
         app.config["SECRET_KEY"] = web.secret_key()
     secure = web.secure_cookies if web is not None else True
-    app.config.setdefault("MAX_CONTENT_LENGTH", int((web.max_upload_mb if web else 20) * 1024 * 1024))
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no cap at all
+        app.config["MAX_CONTENT_LENGTH"] = int((web.max_upload_mb if web else 20) * 1024 * 1024)
     app.config.setdefault("LOGIN_MAX_FAILURES", web.login_max_failures if web else 5)
     app.config.setdefault("LOGIN_WINDOW_S", web.login_window_s if web else 300)
     app.config.update(
