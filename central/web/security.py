@@ -32,7 +32,7 @@ def _install(state) -> None:
     app.config.setdefault("LOGIN_MAX_FAILURES", web.login_max_failures if web else 5)
     app.config.setdefault("LOGIN_WINDOW_S", web.login_window_s if web else 300)
     app.config.update(
-        SESSION_COOKIE_SECURE=app.config.get("SESSION_COOKIE_SECURE", secure),
+        SESSION_COOKIE_SECURE=secure,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=12 * 3600,

@@ -8,7 +8,7 @@ import pytest
 
 from central import db as hubdb
 from central import users
-from central.config import HubConfig
+from central.config import HubConfig, WebConfig
 from central.web import create_app
 
 PASSWORD = "correct horse battery"
@@ -45,7 +45,8 @@ class WebClient:
 
 @pytest.fixture
 def hub(tmp_path):
-    cfg = HubConfig(data_dir=tmp_path / "hub")
+    # Plain-HTTP test client: Secure cookies are checked on their own in test_login.
+    cfg = HubConfig(data_dir=tmp_path / "hub", web=WebConfig(secure_cookies=False))
     conn = hubdb.connect(cfg.db_path)
     for role, name in ROLE_USERS.items():
         users.add_user(conn, name, role, PASSWORD)
@@ -56,7 +57,7 @@ def hub(tmp_path):
 @pytest.fixture
 def app(hub):
     cfg, _ = hub
-    return create_app({"SECRET_KEY": "test-secret-" + "x" * 20, "SESSION_COOKIE_SECURE": False,
+    return create_app({"SECRET_KEY": "test-secret-" + "x" * 20,
                        "METRICS_TOKEN": "metrics-token-123", "MAX_CONTENT_LENGTH": 64 * 1024}, hub_config=cfg)
 
 

@@ -149,7 +149,7 @@ def test_oversize_request_is_413(client, app):
 def test_upload_cap_comes_from_the_hub_config(hub):
     from central.web import create_app
 
-    cfg = hub[0].model_copy(update={"web": hub[0].web.model_copy(update={"max_upload_mb": 2})})
+    cfg = hub[0].model_copy(update={"web": hub[0].web.model_copy(update={"max_upload_mb": 2, "secure_cookies": True})})
     app = create_app({"SECRET_KEY": "k" * 32}, hub_config=cfg)
     assert app.config["MAX_CONTENT_LENGTH"] == 2 * 1024 * 1024
     assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
