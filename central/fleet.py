@@ -119,11 +119,12 @@ def alerts_for(st: KioskStatus, web, baseline: float | None) -> list[str]:
     return out
 
 
-def _baselines(conn, since_minute: str) -> dict[str, float]:
+def _baselines(conn, since_minute: str, only: str | None) -> dict[str, float]:
     """Each kiosk's reject rate over the history window before the last hour (the 'was')."""
     rows = conn.execute(
         "SELECT kiosk, min(captures), max(captures), min(rejects), max(rejects) FROM kiosk_history "
-        "WHERE minute < ? GROUP BY kiosk", (since_minute,))
+        "WHERE minute < ?" + (" AND kiosk = ?" if only else "") + " GROUP BY kiosk",
+        (since_minute, only) if only else (since_minute,))
     out = {}
     for k, c0, c1, r0, r1 in rows:
         if c0 is not None and c1 is not None and r0 is not None and c1 - c0 >= 20:
@@ -131,13 +132,15 @@ def _baselines(conn, since_minute: str) -> dict[str, float]:
     return out
 
 
-def fleet_status(conn: sqlite3.Connection, web, now: datetime | None = None) -> list[KioskStatus]:
+def fleet_status(conn: sqlite3.Connection, web, now: datetime | None = None,
+                 only: str | None = None) -> list[KioskStatus]:
     now = now or datetime.now(timezone.utc)
     day = now.strftime("%Y-%m-%d")
     hour_ago = (now - timedelta(hours=1)).isoformat()[:16]
-    baselines = _baselines(conn, hour_ago)
+    baselines = _baselines(conn, hour_ago, only)
     out = []
-    for row in conn.execute("SELECT id, state, telemetry, telemetry_at FROM kiosks ORDER BY id").fetchall():
+    q = "SELECT id, state, telemetry, telemetry_at FROM kiosks" + (" WHERE id = ?" if only else "") + " ORDER BY id"
+    for row in conn.execute(q, (only,) if only else ()).fetchall():
         t = json.loads(row["telemetry"]) if row["telemetry"] else {}
         n, ov = conn.execute(
             "SELECT count(*), coalesce(sum(override), 0) FROM photos WHERE kiosk = ? AND received_at >= ?",

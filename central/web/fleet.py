@@ -36,9 +36,10 @@ def fleet_page():
 @bp.get("/fleet/<kiosk_id>")
 @roles("fleet")
 def kiosk_page(kiosk_id: str):
-    status = next((k for k in fleet.fleet_status(get_db(), _web()) if k.id == kiosk_id), None)
-    if status is None:
+    found = fleet.fleet_status(get_db(), _web(), only=kiosk_id)
+    if not found:
         abort(404)
+    status = found[0]
     hist = fleet.kiosk_history(get_db(), kiosk_id, hours=int(request.args.get("hours", 24) or 24))
     labels = [h["minute"][11:16] for h in hist]
     queue = charts.line_chart(labels, {"outbox depth": [h["outbox_depth"] for h in hist]}, "Outbox depth")
