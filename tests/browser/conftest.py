@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests import helpers
+from tests import helpers, web_demo
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = helpers.ROOT / "test-artifacts"
-SECRET = "browser-test-secret-" + "z" * 24
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "browser password 1"
@@ -49,36 +46,13 @@ def screenshot(page, name: str) -> Path:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def web(hub_config):
-    """`returns-hub serve` on a free port for the test's hub, with one account per role."""
-    with hub_config.open("a") as f:
-        f.write("[web]\nsecure_cookies = false\n")  # plain HTTP on 127.0.0.1 in tests
-    for role in ("buyer", "warehouse", "fleet", "admin"):
-        r = subprocess.run([str(helpers.BIN / "returns-hub"), "user", "add", f"{role}1", "--role", role,
-                            "--config", str(hub_config)], input=PASSWORD + "\n", text=True,
-                           capture_output=True, env=helpers.hub_env(), timeout=60)
-        assert r.returncode == 0, r.stderr
-    port = _free_port()
-    proc = helpers.Proc([str(helpers.BIN / "returns-hub"), "serve", "--config", str(hub_config),
-                         "--port", str(port)], helpers.hub_env(RETURNS_HUB_SECRET_KEY=SECRET),
-                        hub_config.parent / "serve.log").start()
-    helpers.wait_ready(proc, "hub web:")
-    base = f"http://127.0.0.1:{port}"
-    helpers.wait_for(lambda: _listening(port), 20, what="web server listening")
+    """`returns-hub serve` for the test's hub, with one account per role (buyer1, fleet1, …)."""
+    web_demo.add_users(hub_config, PASSWORD)
+    proc, base = web_demo.start_web(hub_config)
     yield base
     proc.stop()
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def login(page, base: str, role: str) -> None:
