@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
 # Later stages add their sub-commands here: a function taking the sub-parser collection.
 EXTRA_COMMANDS: list = []
 
+from central.redact.cli import register as _register_redact  # noqa: E402
+
+EXTRA_COMMANDS.append(_register_redact)
+
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
