@@ -104,6 +104,10 @@ from central.redact.cli import register as _register_redact  # noqa: E402
 
 EXTRA_COMMANDS.append(_register_redact)
 
+from central.packet_cli import register as _register_packet  # noqa: E402
+
+EXTRA_COMMANDS.append(_register_packet)
+
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)

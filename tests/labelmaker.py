@@ -43,3 +43,45 @@ def on_photo(photo: Image.Image, stuck: Image.Image, at=(0.1, 0.1), width_frac: 
     stuck = stuck.resize((w, round(stuck.height * w / stuck.width)), Image.Resampling.LANCZOS)
     photo.paste(stuck, (round(photo.width * at[0]), round(photo.height * at[1])))
     return photo
+
+
+def jpeg(img: Image.Image, exif_text: str | None = None, quality: int = 90) -> bytes:
+    """JPEG bytes; with `exif_text` the customer's name also hides in EXIF and a comment."""
+    import io
+
+    buf = io.BytesIO()
+    kw = {}
+    if exif_text:
+        exif = Image.Exif()
+        exif[0x010E] = exif_text  # ImageDescription
+        exif[0x013B] = exif_text  # Artist
+        kw = {"exif": exif, "comment": exif_text.encode()}
+    img.convert("RGB").save(buf, "JPEG", quality=quality, **kw)
+    return buf.getvalue()
+
+
+def store_photo(data_dir, data: bytes) -> str:
+    """Put raw bytes into the hub's photo store the way ingest does; returns the sha256."""
+    import hashlib
+
+    from central.store import PhotoStore
+
+    sha = hashlib.sha256(data).hexdigest()
+    PhotoStore(data_dir / "photos").put(sha, data)
+    return sha
+
+
+def claim_json(photos: list[dict], **over) -> dict:
+    """An approved claim version in the shape `returns-hub packet export --claim-json` reads."""
+    claim = {
+        "claim_id": "CL-1", "version": 2, "status": "approved", "approved_at": "2026-11-20T10:00:00Z",
+        "approved_by": "buyer.anna", "po": "PO-4471", "supplier": "Acme Textiles",
+        "summary": "Seams split on the left sleeve across one shipment batch.",
+        "supplier_question": "Please confirm whether batch B-17 used the new thread supplier.",
+        "timing": "Supplier answer due 2026-12-04; remaining evidence by 2026-12-01.",
+        "approval_boundary": "Approved: send this packet for PO-4471, version 2 only; no credit agreed.",
+        "changes": ["quantity: 3 -> 5", "label: corrected defect category"],
+        "photos": photos,
+    }
+    claim.update(over)
+    return claim
