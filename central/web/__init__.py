@@ -16,6 +16,7 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("central.web.admin", "bp"),
     ("central.web.photos", "bp"),
     ("central.web.fleet", "bp"),
+    ("central.web.redaction", "bp"),
 ]
 
 

@@ -27,7 +27,7 @@ def line_chart(labels: list[str], series: dict[str, list[float | None]], title: 
         color = COLORS[ci % len(COLORS)]
         if path:
             parts.append(f'<path d="{" ".join(path)}" fill="none" stroke="{color}" stroke-width="2"/>')
-        parts.append(f'<text x="{PAD_L + 8 + ci * 160}" y="{H - 6}" style="fill:{color}">■ {escape(name)}</text>')
+        parts.append(f'<text x="{PAD_L + 8 + ci * 160}" y="{H - 6}" fill="{color}">■ {escape(name)}</text>')
     for i in sorted({0, len(labels) // 2, len(labels) - 1}):
         if 0 <= i < len(labels):
             parts.append(f'<text x="{x(i):.1f}" y="{H - PAD_B + 14}" text-anchor="middle">{escape(labels[i])}</text>')
@@ -50,7 +50,7 @@ def bar_chart(groups: list[str], series: dict[str, list[float]], title: str) -> 
             parts.append(f'<rect x="{bx:.1f}" y="{H - PAD_B - h:.1f}" width="{bw:.1f}" height="{h:.1f}" '
                          f'fill="{color}"><title>{escape(groups[gi])} · {escape(name)}: {v:g}</title></rect>')
         if ns > 1:
-            parts.append(f'<text x="{PAD_L + si * 160}" y="{H - 4}" style="fill:{color}">■ {escape(name)}</text>')
+            parts.append(f'<text x="{PAD_L + si * 160}" y="{H - 4}" fill="{color}">■ {escape(name)}</text>')
     for gi, g in enumerate(groups):
         parts.append(f'<text x="{PAD_L + gi * gw + gw / 2:.1f}" y="{H - PAD_B + 14}" '
                      f'text-anchor="middle">{escape(g[:14])}</text>')

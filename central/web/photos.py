@@ -27,19 +27,21 @@ def photo_store() -> PhotoStore:
     return PhotoStore(cfg.photo_dir if cfg is not None else current_app.config["PHOTO_DIR"])
 
 
+def find_photo(photo_id: str) -> dict:
+    """The photo row for an id from a URL, or 404: the id is looked up, never turned into a path."""
+    if not _PHOTO_ID.match(photo_id):
+        abort(404)
+    row = get_db().execute("SELECT * FROM photos WHERE photo_id = ?", (photo_id,)).fetchone()
+    if row is None or not photo_store().exists(row["sha256"]):
+        abort(404)
+    return dict(row)
+
+
 @bp.get("/photos/<photo_id>/raw")
 @roles(*RAW_ROLES)
 def raw(photo_id: str):
-    if not _PHOTO_ID.match(photo_id):
-        abort(404)
     conn = get_db()
-    row = conn.execute("SELECT sha256 FROM photos WHERE photo_id = ?", (photo_id,)).fetchone()
-    if row is None:
-        abort(404)
-    try:
-        data = photo_store().get(row["sha256"])
-    except (FileNotFoundError, ValueError):
-        abort(404)
+    data = photo_store().get(find_photo(photo_id)["sha256"])
     with hubdb.write(conn):
         audit.record(conn, actor(), "photo.view_raw", "photo", photo_id)
     return Response(data, mimetype="image/jpeg",

@@ -111,6 +111,7 @@ def login_user(user: dict) -> None:
 
 
 
+@bp.app_errorhandler(400)
 @bp.app_errorhandler(401)
 @bp.app_errorhandler(403)
 @bp.app_errorhandler(404)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from PIL import Image, ImageDraw
 
 from central import db as hubdb
 from central import users
@@ -40,7 +42,9 @@ class WebClient:
 
     def login(self, username, password=PASSWORD):
         self.get("/login")
-        return self.post("/login", {"username": username, "password": password})
+        r = self.post("/login", {"username": username, "password": password})
+        self.get("/login")  # signing in starts a new session, and with it a new CSRF token
+        return r
 
 
 @pytest.fixture
@@ -70,3 +74,12 @@ def client(app):
             assert r.status_code == 302, r.get_data(as_text=True)
         return wc
     return make
+
+
+def sample_jpeg(size=(640, 480)) -> bytes:
+    """A plain photo-like JPEG: grey desk, a lighter item; nothing a detector would hide."""
+    im = Image.new("RGB", size, (120, 120, 118))
+    ImageDraw.Draw(im).rectangle((160, 120, 480, 360), fill=(210, 190, 160))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=90)
+    return buf.getvalue()

@@ -29,3 +29,33 @@
     b.classList.add("open");
   });
 })();
+
+// Redaction review: drag on the photo to draw a box; the form gets it as fractions of the photo.
+(function () {
+  "use strict";
+  var view = document.getElementById("redact-view");
+  if (!view) return;
+  var rect = document.getElementById("redact-drawing"), start = null;
+  function frac(e) {
+    var b = view.getBoundingClientRect();
+    return { x: Math.min(1, Math.max(0, (e.clientX - b.left) / b.width)),
+             y: Math.min(1, Math.max(0, (e.clientY - b.top) / b.height)) };
+  }
+  function box(a, b) {
+    return { x: Math.min(a.x, b.x), y: Math.min(a.y, b.y), w: Math.abs(a.x - b.x), h: Math.abs(a.y - b.y) };
+  }
+  function show(r) {
+    rect.setAttribute("x", r.x); rect.setAttribute("y", r.y);
+    rect.setAttribute("width", r.w); rect.setAttribute("height", r.h);
+  }
+  view.addEventListener("pointerdown", function (e) { e.preventDefault(); start = frac(e); view.setPointerCapture(e.pointerId); });
+  view.addEventListener("pointermove", function (e) { if (start) show(box(start, frac(e))); });
+  view.addEventListener("pointerup", function (e) {
+    if (!start) return;
+    var r = box(start, frac(e));
+    start = null;
+    if (r.w < 0.005 || r.h < 0.005) return;
+    show(r);
+    ["x", "y", "w", "h"].forEach(function (k) { document.getElementById("box-" + k).value = r[k].toFixed(4); });
+  });
+})();
