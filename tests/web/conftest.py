@@ -83,3 +83,23 @@ def sample_jpeg(size=(640, 480)) -> bytes:
     buf = io.BytesIO()
     im.save(buf, "JPEG", quality=90)
     return buf.getvalue()
+
+
+def add_photo(cfg, conn, photo_id: str, return_ref: str = "RMA-1", category: str = "dent",
+              kiosk: str = "kiosk-a", jpeg: bytes | None = None) -> str:
+    """A stored photo as ingest leaves it: file in the store, row in `photos`; returns its sha256."""
+    from central import db as hubdb
+    from central.ingest import register_kiosk
+    from central.store import PhotoStore
+    from edge import wire
+
+    register_kiosk(conn, kiosk)
+    jpeg = jpeg or sample_jpeg()
+    sha = wire.sha256_hex(jpeg)
+    PhotoStore(cfg.photo_dir).put(sha, jpeg)
+    with hubdb.write(conn):
+        conn.execute(
+            "INSERT INTO photos (photo_id, kiosk, return_ref, item, sha256, size, width, height, captured_at, "
+            "received_at, category, header) VALUES (?, ?, ?, 1, ?, ?, 640, 480, ?, ?, ?, '{}')",
+            (photo_id, kiosk, return_ref, sha, len(jpeg), wire.utcnow(), wire.utcnow(), category))
+    return sha

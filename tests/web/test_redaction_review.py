@@ -7,26 +7,13 @@ import io
 import pytest
 from PIL import Image
 
-from central import db as hubdb
-from central.ingest import register_kiosk
-from central.store import PhotoStore
-from edge import wire
-from tests.web.conftest import sample_jpeg
+from tests.web.conftest import add_photo
 
 
 @pytest.fixture
 def photo(hub):
     cfg, conn = hub
-    register_kiosk(conn, "kiosk-a")
-    jpeg = sample_jpeg()
-    sha = wire.sha256_hex(jpeg)
-    PhotoStore(cfg.photo_dir).put(sha, jpeg)
-    with hubdb.write(conn):
-        conn.execute(
-            "INSERT INTO photos (photo_id, kiosk, return_ref, item, sha256, size, width, height, captured_at, "
-            "received_at, category, header) VALUES ('P7', 'kiosk-a', 'RMA-7', 1, ?, ?, 640, 480, ?, ?, 'dent', '{}')",
-            (sha, len(jpeg), wire.utcnow(), wire.utcnow()))
-    return conn, sha
+    return conn, add_photo(cfg, conn, "P7", "RMA-7")
 
 
 def _pixel(jpeg: bytes, x: float, y: float):

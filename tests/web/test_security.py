@@ -8,11 +8,9 @@ import pytest
 from werkzeug.routing.converters import NumberConverter
 
 from central import db as hubdb
-from central.ingest import register_kiosk
-from central.store import PhotoStore
 from central.web.security import PUBLIC
 from edge import wire
-from tests.web.conftest import ROLE_USERS, sample_jpeg
+from tests.web.conftest import ROLE_USERS, add_photo, sample_jpeg
 
 XSS = "<script>alert('x')</script>"
 
@@ -61,15 +59,9 @@ MATRIX = {
 @pytest.fixture
 def seeded(hub):
     cfg, conn = hub
-    register_kiosk(conn, "kiosk-a")
     jpeg = sample_jpeg()
-    sha = wire.sha256_hex(jpeg)
-    PhotoStore(cfg.photo_dir).put(sha, jpeg)
+    add_photo(cfg, conn, "P1", jpeg=jpeg)
     with hubdb.write(conn):
-        conn.execute(
-            "INSERT INTO photos (photo_id, kiosk, return_ref, item, sha256, size, width, height, captured_at, "
-            "received_at, header) VALUES ('P1', 'kiosk-a', 'RMA-1', 1, ?, ?, 10, 10, ?, ?, '{}')",
-            (sha, len(jpeg), wire.utcnow(), wire.utcnow()))
         conn.execute("UPDATE kiosks SET state = 'online', telemetry = ?, telemetry_at = ? WHERE id = 'kiosk-a'",
                      (json.dumps({"model_version": XSS, "outbox_depth": 1, "rejects_by_reason": {XSS: 1}}),
                       wire.utcnow()))
