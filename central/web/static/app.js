@@ -37,7 +37,7 @@
   if (!view) return;
   var rect = document.getElementById("redact-drawing"), start = null;
   function frac(e) {
-    var b = view.getBoundingClientRect();
+    var b = document.getElementById("redact-img").getBoundingClientRect();  // fractions of the photo itself
     return { x: Math.min(1, Math.max(0, (e.clientX - b.left) / b.width)),
              y: Math.min(1, Math.max(0, (e.clientY - b.top) / b.height)) };
   }
