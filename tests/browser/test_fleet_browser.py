@@ -35,3 +35,7 @@ def test_fleet_user_sees_kiosk_go_offline(web, page, hub_config, kiosk_config, i
     page.goto(web + "/fleet?show=alerts")
     assert page.locator("#kiosk-kiosk-a").count() == 1
     screenshot(page, "fleet-offline")
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright
+    page.goto(web + "/fleet/kiosk-a")
+    assert "offline" in page.locator(".alerts").inner_text()
+    screenshot(page, "kiosk-offline-tablet")
