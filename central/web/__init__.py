@@ -17,6 +17,7 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("central.web.photos", "bp"),
     ("central.web.fleet", "bp"),
     ("central.web.redaction", "bp"),
+    ("central.web.returns", "bp"),
 ]
 
 

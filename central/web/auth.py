@@ -73,6 +73,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("Claims", "claims.claims_list", ("buyer",)),
     ("Charts", "claims.charts", ("buyer",)),
     ("Unlinked photos", "returns.unlinked", ("warehouse", "buyer")),
+    ("Photos", "returns.photos_list", ("warehouse", "buyer")),
     ("Fleet", "fleet.fleet_page", ("fleet",)),
     ("Audit log", "admin.audit_page", ()),
     ("Users", "admin.users_page", ()),
@@ -125,8 +126,8 @@ def home():
 
 # Endpoints tried in order as a role's landing page (later blueprints add theirs).
 _HOME_BY_ROLE: dict[str, list[str]] = {
-    "buyer": ["claims.claims_list"],
-    "warehouse": ["returns.unlinked"],
+    "buyer": ["claims.claims_list", "returns.photos_list"],
+    "warehouse": ["returns.unlinked", "returns.photos_list"],
     "fleet": ["fleet.fleet_page"],
     "admin": ["fleet.fleet_page"],
 }

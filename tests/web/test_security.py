@@ -52,6 +52,8 @@ MATRIX = {
     "/photos/P1/raw": {"warehouse", "admin"},
     "/photos/P1/redacted": {"buyer", "warehouse", "admin"},
     "/photos/P1/review": {"buyer", "warehouse", "admin"},
+    "/photos": {"buyer", "warehouse", "admin"},
+    "/returns/RMA-1": {"buyer", "warehouse", "admin"},
     "/": {"buyer", "warehouse", "fleet", "admin"},
 }
 
@@ -121,7 +123,7 @@ def test_script_in_stored_text_is_escaped_on_every_page(app, client, seeded):
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
-        url = _url(rule, "kiosk-a" if "kiosk" in rule.rule else "P1")
+        url = _url(rule, "kiosk-a" if "kiosk" in rule.rule else "RMA-1" if "return" in rule.rule else "P1")
         r = wc.get(url)
         assert r.status_code < 500, url
         if r.mimetype != "text/html":
@@ -130,8 +132,8 @@ def test_script_in_stored_text_is_escaped_on_every_page(app, client, seeded):
         assert XSS not in body, url
         pages += 1
     assert pages >= 4
-    body = wc.get("/fleet/kiosk-a").get_data(as_text=True)
-    assert "&lt;script&gt;alert(" in body
+    for url in ("/fleet/kiosk-a", "/returns/RMA-1"):
+        assert "&lt;script&gt;alert(" in wc.get(url).get_data(as_text=True), url
 
 
 def test_oversize_request_is_413(client, app):
