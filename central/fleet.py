@@ -168,3 +168,9 @@ def kiosk_history(conn: sqlite3.Connection, kiosk: str, hours: int = 24) -> list
         out.append(d)
         prev = d
     return out
+
+
+@migrations()
+def m002_photo_day_index(db):
+    # Covers the charts' "defects by category per week" scan: recent rows only, no table lookups.
+    db.execute("CREATE INDEX IF NOT EXISTS photos_received_category ON photos(received_at, category)")

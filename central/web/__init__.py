@@ -18,6 +18,7 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("central.web.fleet", "bp"),
     ("central.web.redaction", "bp"),
     ("central.web.returns", "bp"),
+    ("central.web.charts_page", "bp"),
 ]
 
 

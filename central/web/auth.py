@@ -71,7 +71,7 @@ def _template_helpers():
 # The top navigation: (label, endpoint, roles); entries whose blueprint is absent are left out.
 NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("Claims", "claims.claims_list", ("buyer",)),
-    ("Charts", "claims.charts", ("buyer",)),
+    ("Charts", "charts.charts_page", ("buyer",)),
     ("Unlinked photos", "returns.unlinked", ("warehouse", "buyer")),
     ("Photos", "returns.photos_list", ("warehouse", "buyer")),
     ("Fleet", "fleet.fleet_page", ("fleet",)),

@@ -110,7 +110,9 @@ def main() -> int:
         print(f"seeded {args.kiosks} kiosks, {args.photos} photos, {args.returns} returns "
               f"in {time.perf_counter() - t0:.1f} s")
         app = create_app({"SECRET_KEY": "bench" * 8}, hub_config=cfg)
-        pages = [("fleet", "/health"), ("fleet", "/fleet"), ("fleet", "/fleet/kiosk-007")]
+        pages = [("fleet", "/health"), ("fleet", "/fleet"), ("fleet", "/fleet/kiosk-007"),
+                 ("buyer", "/photos"), ("buyer", "/photos?return_ref=RMA-000042"),
+                 ("buyer", "/returns/RMA-000042"), ("buyer", "/charts?days=90")]
         for e in extra:
             pages += e
         clients = {}

@@ -38,3 +38,19 @@ def test_photo_list_filters_and_pages(hub, client):
     assert wc.get(nxt).get_data(as_text=True).count("<tr><td>") == 5
     only = wc.get("/photos?return_ref=RMA-1").get_data(as_text=True)
     assert only.count("<tr><td>") == 18 and "Older" not in only
+
+
+def test_charts_count_defects_by_category(hub, client):
+    cfg, conn = hub
+    for i, cat in enumerate(["dent"] * 3 + ["scratch"] * 2 + [XSS_CATEGORY]):
+        add_photo(cfg, conn, f"C{i}", "RMA-5", cat, jpeg=sample_jpeg((500 + i, 400)))
+    r = client("buyer").get("/charts")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and body.count("<svg") == 2
+    assert re.search(r"<td>dent</td><td class=\"num\">3</td>", body)
+    assert "dent · photos: 3" in body and "scratch · photos: 2" in body
+    assert XSS_CATEGORY not in body  # labels are escaped inside the SVG too
+    assert client("fleet").get("/charts").status_code == 403
+
+
+XSS_CATEGORY = "<script>x</script>"

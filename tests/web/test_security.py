@@ -53,6 +53,7 @@ MATRIX = {
     "/photos/P1/redacted": {"buyer", "warehouse", "admin"},
     "/photos/P1/review": {"buyer", "warehouse", "admin"},
     "/photos": {"buyer", "warehouse", "admin"},
+    "/charts": {"buyer", "admin"},
     "/returns/RMA-1": {"buyer", "warehouse", "admin"},
     "/": {"buyer", "warehouse", "fleet", "admin"},
 }
