@@ -140,11 +140,13 @@ def fleet_status(conn: sqlite3.Connection, web, now: datetime | None = None,
     baselines = _baselines(conn, hour_ago, only)
     out = []
     q = "SELECT id, state, telemetry, telemetry_at FROM kiosks" + (" WHERE id = ?" if only else "") + " ORDER BY id"
+    # Today's photos for the whole fleet in one pass over today's rows (index on received_at).
+    today = {k: (n, ov) for k, n, ov in conn.execute(
+        "SELECT kiosk, count(*), coalesce(sum(override), 0) FROM photos WHERE received_at >= ?"
+        + (" AND kiosk = ?" if only else "") + " GROUP BY kiosk", (day, only) if only else (day,))}
     for row in conn.execute(q, (only,) if only else ()).fetchall():
         t = json.loads(row["telemetry"]) if row["telemetry"] else {}
-        n, ov = conn.execute(
-            "SELECT count(*), coalesce(sum(override), 0) FROM photos WHERE kiosk = ? AND received_at >= ?",
-            (row["id"], day)).fetchone()
+        n, ov = today.get(row["id"], (0, 0))
         st = KioskStatus(id=row["id"], online=row["state"] == "online", state=row["state"] or "never seen",
                          heartbeat_age_s=_age(now, row["telemetry_at"]), telemetry=t, photos_today=n,
                          overrides_today=ov, reject_rate=_reject_rate(t), rejects_by_reason=rejects_by_reason(t))

@@ -63,3 +63,11 @@ def login(page, base: str, role: str) -> None:
     page.wait_for_load_state()
     assert "/login" not in page.url, page.content()[:500]
 
+
+
+def images_loaded(page, timeout: float = 30) -> None:
+    """Every <img> decoded (redacted copies are made on first view). Polled from Python: the pages' CSP
+    forbids the string evaluation `wait_for_function` uses."""
+    helpers.wait_for(lambda: page.evaluate(
+        "() => [...document.querySelectorAll('img')].every(i => i.complete && i.naturalWidth > 0)"),
+        timeout, what="images loaded")

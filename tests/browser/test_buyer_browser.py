@@ -8,18 +8,30 @@ from PIL import Image
 
 from central import config as hubconfig
 from central import db as hubdb
-from tests.browser.conftest import login, screenshot
-from tests.web.conftest import add_photo
+from tests.browser.conftest import images_loaded, login, screenshot
+from tests.web.conftest import add_photo, sample_jpeg
 
 
 def test_buyer_draws_a_redaction_box(web, page, hub_config):
     cfg = hubconfig.load_config(hub_config)
     conn = hubdb.connect(cfg.db_path)
     sha = add_photo(cfg, conn, "PB1", "RMA-100", "scratch")
+    add_photo(cfg, conn, "PB2", "RMA-100", "dent", jpeg=sample_jpeg((800, 600)))
     login(page, web, "buyer")
+    # The return's photos, grouped; two clicked photos open side by side for comparing.
+    page.goto(web + "/returns/RMA-100")
+    page.click("img[alt='photo PB1']")
+    assert page.locator(".lightbox.open img").count() == 1
+    page.click(".lightbox .close")
+    page.click("img[alt='photo PB2']")
+    shown = page.locator(".lightbox.open img")
+    assert shown.count() == 2 and "/PB1/" in shown.nth(0).get_attribute("src")
+    images_loaded(page)
+    screenshot(page, "return-compare")
+    page.click(".lightbox .close")
     page.goto(web + "/photos/PB1/review")
     page.wait_for_selector("#redact-img")
-    page.wait_for_function("document.getElementById('redact-img').complete")
+    images_loaded(page)
     screenshot(page, "redaction-review-before")
     box = page.locator("#redact-img").bounding_box()
     assert page.locator("#redact-overlay").bounding_box() == box  # the drawn box lands where it is burned

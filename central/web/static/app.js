@@ -10,7 +10,7 @@
     var close = document.createElement("button");
     close.className = "close secondary";
     close.textContent = "Close";
-    close.addEventListener("click", function () { box.classList.remove("open"); shown = []; });
+    close.addEventListener("click", function () { box.classList.remove("open"); });
     box.appendChild(close);
     document.body.appendChild(box);
     document.addEventListener("keydown", function (e) { if (e.key === "Escape") close.click(); });
@@ -21,7 +21,7 @@
     if (!img) return;
     e.preventDefault();
     var b = lightbox();
-    // Keep the last two clicked photos on screen so they can be compared.
+    // The last two photos opened are shown side by side, so opening a second one compares it with the first.
     shown.push(img.getAttribute("data-full"));
     shown = shown.slice(-2);
     Array.prototype.slice.call(b.querySelectorAll("img")).forEach(function (n) { n.remove(); });
