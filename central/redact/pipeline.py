@@ -132,7 +132,7 @@ class PhotoJob:
     customer: dict | None = None
     stored: list[dict] | None = None     # active regions from the database; None: never scanned
     cleared: list[dict] = field(default_factory=list)  # regions a buyer switched off
-    max_side: int | None = 2560
+    max_side: int | None = 2000
     quality: int = 88
 
 
