@@ -111,7 +111,7 @@ def redact_all(jobs, workers: int = 2, progress: Callable[[int, int], None] | No
 
 
 def export_packet(conn: sqlite3.Connection, claim: PacketClaim, out_dir: Path, actor: str, *,
-                  workers: int = 2, max_side: int = 2560,
+                  workers: int = 2, max_side: int = 2000,
                   progress: Callable[[int, int], None] | None = None) -> dict:
     """Redact, verify, write the four files, record the export. Raises ExportRefused, writing nothing."""
     if claim.status != "approved":

@@ -13,7 +13,7 @@ from PIL import Image
 from central.redact.regions import Region
 
 NAME = "face"
-WORK_SIDE = 640  # the cascade is a sliding window: cost grows with pixels, faces stay findable at this size
+WORK_SIDE = 512  # the cascade is a sliding window (slow in pure scikit-image): cost grows with pixels
 
 
 @lru_cache(maxsize=1)

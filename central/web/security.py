@@ -1,7 +1,9 @@
 """Web security for every page: secret key, cookie flags, CSRF, upload cap, headers, login gate.
 
 Installed as a blueprint so the app factory stays a list of blueprints. Every endpoint needs a
-signed-in user unless it is listed in PUBLIC or marks itself `token_auth` (it checks its own token).
+signed-in user unless it is listed in PUBLIC, marks itself `token_auth`, or lives under /api/: those
+check a bearer token themselves (and, carrying no cookie, need no CSRF token). The URL-map test walks
+every route without credentials, so an API view that forgot its token check shows up there.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ bp = Blueprint("security", __name__)
 csrf = CSRFProtect()
 
 PUBLIC = {"auth.login", "static", "health.health"}
+API_PREFIX = "/api/"
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -37,6 +40,7 @@ def _install(state) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=12 * 3600,
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead, which expires
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in _gate, for everything but the token API
     )
     csrf.init_app(app)
 
@@ -52,6 +56,10 @@ def _gate():
         if g.user is None:
             session.clear()
     endpoint = request.endpoint
+    if request.path.startswith(API_PREFIX):
+        return None
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
     if endpoint is None or endpoint in PUBLIC:
         return None
     view = current_app.view_functions.get(endpoint)
