@@ -119,16 +119,18 @@ def alerts_for(st: KioskStatus, web, baseline: float | None) -> list[str]:
     return out
 
 
-def _baselines(conn, since_minute: str, only: str | None) -> dict[str, float]:
-    """Each kiosk's reject rate over the history window before the last hour (the 'was')."""
-    rows = conn.execute(
-        "SELECT kiosk, min(captures), max(captures), min(rejects), max(rejects) FROM kiosk_history "
-        "WHERE minute < ?" + (" AND kiosk = ?" if only else "") + " GROUP BY kiosk",
-        (since_minute, only) if only else (since_minute,))
+def _baselines(conn, now: datetime, kiosks: list[str]) -> dict[str, float]:
+    """Each kiosk's reject rate over the day before the last hour (the 'was'), from its running counters
+    at both ends of that window: two primary-key lookups per kiosk, however long the history."""
+    start, end = (now - timedelta(hours=25)).isoformat()[:16], (now - timedelta(hours=1)).isoformat()[:16]
+    first = ("SELECT captures, rejects FROM kiosk_history WHERE kiosk = ? AND minute >= ? AND minute < ? "
+             "AND captures IS NOT NULL AND rejects IS NOT NULL ORDER BY minute")
     out = {}
-    for k, c0, c1, r0, r1 in rows:
-        if c0 is not None and c1 is not None and r0 is not None and c1 - c0 >= 20:
-            out[k] = (r1 - r0) / (c1 - c0)
+    for k in kiosks:
+        a = conn.execute(first + " LIMIT 1", (k, start, end)).fetchone()
+        b = conn.execute(first + " DESC LIMIT 1", (k, start, end)).fetchone()
+        if a and b and b[0] - a[0] >= 20 and b[1] >= a[1]:  # enough captures, and no counter reset
+            out[k] = (b[1] - a[1]) / (b[0] - a[0])
     return out
 
 
@@ -136,15 +138,15 @@ def fleet_status(conn: sqlite3.Connection, web, now: datetime | None = None,
                  only: str | None = None) -> list[KioskStatus]:
     now = now or datetime.now(timezone.utc)
     day = now.strftime("%Y-%m-%d")
-    hour_ago = (now - timedelta(hours=1)).isoformat()[:16]
-    baselines = _baselines(conn, hour_ago, only)
     out = []
     q = "SELECT id, state, telemetry, telemetry_at FROM kiosks" + (" WHERE id = ?" if only else "") + " ORDER BY id"
     # Today's photos for the whole fleet in one pass over today's rows (index on received_at).
     today = {k: (n, ov) for k, n, ov in conn.execute(
         "SELECT kiosk, count(*), coalesce(sum(override), 0) FROM photos WHERE received_at >= ?"
         + (" AND kiosk = ?" if only else "") + " GROUP BY kiosk", (day, only) if only else (day,))}
-    for row in conn.execute(q, (only,) if only else ()).fetchall():
+    rows = conn.execute(q, (only,) if only else ()).fetchall()
+    baselines = _baselines(conn, now, [r["id"] for r in rows])
+    for row in rows:
         t = json.loads(row["telemetry"]) if row["telemetry"] else {}
         n, ov = today.get(row["id"], (0, 0))
         st = KioskStatus(id=row["id"], online=row["state"] == "online", state=row["state"] or "never seen",

@@ -42,10 +42,10 @@ def seed_fleet(conn, kiosks: int, photos: int, returns: int) -> None:
         conn.execute("INSERT INTO kiosks (id, added_at, state, state_at, telemetry, telemetry_at) "
                      "VALUES (?, ?, ?, ?, ?, ?)", (k, now.isoformat(), "online" if rnd.random() > 0.05 else "offline",
                                                    now.isoformat(), json.dumps(t), now.isoformat()))
-        for m in range(0, 24 * 60, 10):  # a day of history, every ten minutes
-            minute = (now - timedelta(minutes=m)).isoformat()[:16]
-            conn.execute("INSERT INTO kiosk_history (kiosk, minute, outbox_depth, captures, rejects) "
-                         "VALUES (?, ?, ?, ?, ?)", (k, minute, rnd.randint(0, 20), 1000 - m // 2, 100 - m // 20))
+        conn.executemany(  # two days of history, a heartbeat row every two minutes
+            "INSERT INTO kiosk_history (kiosk, minute, outbox_depth, captures, rejects) VALUES (?, ?, ?, ?, ?)",
+            [(k, (now - timedelta(minutes=m)).isoformat()[:16], rnd.randint(0, 20), 3000 - m // 2, 300 - m // 20)
+             for m in range(0, 2 * 24 * 60, 2)])
     start = now - timedelta(days=365)
     rows = []
     for n in range(photos):
