@@ -111,6 +111,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    from central.web import get_db
+
+    conn = get_db()
+    with hubdb.write(conn):
+        audit.record(conn, security.actor(), "logout", "user", security.actor())
     session.clear()
     return redirect(url_for("auth.login"))
 

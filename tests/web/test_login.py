@@ -58,11 +58,13 @@ def test_next_only_goes_to_local_paths(client):
     assert r.headers["Location"] == "/fleet"
 
 
-def test_logout_ends_the_session(client):
+def test_logout_ends_the_session(client, hub):
     wc = client("fleet")
     assert wc.get("/fleet").status_code == 200
     assert wc.post("/logout").status_code == 302
     assert wc.get("/fleet").status_code == 302
+    actions = [(e["actor"], e["action"]) for e in audit.entries(hub[1], entity="user")]
+    assert ("fleet1", "login") in actions and ("fleet1", "logout") in actions
 
 
 def test_security_headers_on_every_response(client):

@@ -154,3 +154,13 @@ def test_upload_cap_comes_from_the_hub_config(hub):
     app = create_app({"SECRET_KEY": "k" * 32}, hub_config=cfg)
     assert app.config["MAX_CONTENT_LENGTH"] == 2 * 1024 * 1024
     assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_admins_see_every_change_on_the_audit_page(client, seeded):
+    client("warehouse").get("/photos/P1/raw")
+    wc = client("admin")
+    body = wc.get("/admin/audit").get_data(as_text=True)
+    assert "photo.view_raw" in body and "warehouse1" in body and "user.add" in body
+    only = wc.get("/admin/audit?entity=photo").get_data(as_text=True)
+    assert "photo.view_raw" in only and "user.add" not in only
+    assert client("buyer").get("/admin/audit").status_code == 403
