@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 # Debian packages the demo and tests need: "command:package" pairs.
-SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto chromium:chromium
+SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto tesseract:tesseract-ocr chromium:chromium
 
 .PHONY: test demo bench system-deps venv clean demo-desk
 

@@ -100,6 +100,23 @@ def build_parser() -> argparse.ArgumentParser:
 # Later stages add their sub-commands here: a function taking the sub-parser collection.
 EXTRA_COMMANDS: list = []
 
+from central.redact.cli import register as _register_redact  # noqa: E402
+
+EXTRA_COMMANDS.append(_register_redact)
+
+from central.packet_cli import register as _register_packet  # noqa: E402
+
+EXTRA_COMMANDS.append(_register_packet)
+
+
+def _web_commands(sub) -> None:
+    from central.web.serve import register
+
+    register(sub)
+
+
+EXTRA_COMMANDS.append(_web_commands)
+
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)

@@ -35,10 +35,35 @@ class IngestConfig(_Section):
     session_expiry_s: int = Field(7 * 24 * 3600, gt=0)
 
 
+class WebConfig(_Section):
+    """`returns-hub serve`: where it listens, cookie and upload limits, login throttling, fleet alert levels."""
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    threads: int = Field(8, ge=1, le=64)
+    secure_cookies: bool = True
+    secret_env: str = "RETURNS_HUB_SECRET_KEY"
+    secret_credential: str = "secret-key"
+    metrics_token_env: str = "RETURNS_HUB_METRICS_TOKEN"
+    metrics_token_credential: str = "metrics-token"
+    max_upload_mb: float = Field(20, gt=0)
+    login_max_failures: int = Field(5, ge=1)
+    login_window_s: int = Field(300, ge=1)
+    heartbeat_stale_s: int = Field(90, ge=1)
+    queue_stall_s: int = Field(600, ge=1)
+    reject_jump: float = Field(0.25, gt=0, le=1)
+
+    def secret_key(self) -> str | None:
+        return read_secret(self.secret_env, self.secret_credential)
+
+    def metrics_token(self) -> str | None:
+        return read_secret(self.metrics_token_env, self.metrics_token_credential)
+
+
 class HubConfig(_Section):
     data_dir: Path
     broker: BrokerConfig = BrokerConfig()
     ingest: IngestConfig = IngestConfig()
+    web: WebConfig = WebConfig()
 
     @property
     def db_path(self) -> Path:

@@ -12,11 +12,15 @@ from typing import Iterator
 
 import sqlite_utils
 
-from central import audit, schema_ingest
+from central import audit, fleet, schema_ingest, users
+from central.redact import schema as schema_redaction
 
 MIGRATION_SETS = [
     schema_ingest.migrations,
     audit.migrations,
+    schema_redaction.migrations,
+    users.migrations,
+    fleet.migrations,
 ]
 
 

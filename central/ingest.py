@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from central import db as hubdb
+from central import fleet
 from central.failpoint import failpoint
 from central.store import PhotoStore
 from edge import wire
@@ -182,6 +183,7 @@ class Ingestor:
 
     def _on_telemetry(self, kiosk: str, data: dict, at: str) -> None:
         """Hook inside the telemetry transaction, for the fleet history."""
+        fleet.record_telemetry(self.conn, kiosk, data, at)
 
     def _count(self, name: str, n: int = 1) -> None:
         self.conn.execute(

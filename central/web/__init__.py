@@ -11,6 +11,15 @@ from central import db as hubdb
 # Blueprints register here (module path, attribute); each stage adds its own line.
 BLUEPRINTS: list[tuple[str, str]] = [
     ("central.web.health", "bp"),
+    ("central.web.security", "bp"),
+    ("central.web.auth", "bp"),
+    ("central.web.admin", "bp"),
+    ("central.web.photos", "bp"),
+    ("central.web.fleet", "bp"),
+    ("central.web.redaction", "bp"),
+    ("central.web.returns", "bp"),
+    ("central.web.charts_page", "bp"),
+    ("central.web.redact_api", "bp"),
 ]
 
 

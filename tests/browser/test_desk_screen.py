@@ -2,33 +2,16 @@
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import cv2
-import pytest
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from edge.samples import desk_photo
 from tests import helpers
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = helpers.ROOT / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def browser():
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed; CI must not skip browser tests")
-        pytest.skip("Debian's chromium is not installed (make system-deps)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def station_files(tmp_path: Path) -> tuple[Path, Path, Path]:

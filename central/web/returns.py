@@ -1,0 +1,58 @@
+"""What the desk recorded for a return: store → web. Its photos by item and defect category, and the desk's
+events (notes, categories) in order; buyers see redacted photos, warehouse staff may open the raw ones."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+
+from flask import Blueprint, abort, render_template, request
+
+from central.web import get_db
+from central.web.security import roles
+
+bp = Blueprint("returns", __name__)
+
+PAGE = 50
+
+
+@bp.get("/photos")
+@roles("buyer", "warehouse")
+def photos_list():
+    """Recent photos, newest first, filtered by return, kiosk or category; keyset paging on received_at."""
+    f = {k: request.args.get(k, "").strip() for k in ("return_ref", "kiosk", "category", "before")}
+    q, args = "SELECT photo_id, kiosk, return_ref, item, category, verdict, override, received_at FROM photos", []
+    where = [f"{k} = ?" for k in ("return_ref", "kiosk", "category") if f[k]]
+    args += [f[k] for k in ("return_ref", "kiosk", "category") if f[k]]
+    if f["before"]:
+        where.append("received_at < ?")
+        args.append(f["before"])
+    if where:
+        q += " WHERE " + " AND ".join(where)
+    rows = [dict(r) for r in get_db().execute(q + " ORDER BY received_at DESC LIMIT ?", (*args, PAGE + 1))]
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    return render_template("photos.html", photos=rows, f=f,
+                           next_before=rows[-1]["received_at"] if more else None)
+
+
+@bp.get("/returns/<return_ref>")
+@roles("buyer", "warehouse")
+def return_page(return_ref: str):
+    conn = get_db()
+    photos = [dict(r) for r in conn.execute(
+        "SELECT photo_id, kiosk, item, category, verdict, override, reasons, captured_at FROM photos "
+        "WHERE return_ref = ? ORDER BY item, category, captured_at", (return_ref,))]
+    events = []
+    for r in conn.execute("SELECT type, kiosk, at, body FROM events WHERE return_ref = ? ORDER BY at",
+                          (return_ref,)):
+        body = json.loads(r["body"])
+        events.append({"type": r["type"], "kiosk": r["kiosk"], "at": r["at"],
+                       "category": body.get("category"), "note": body.get("note"),
+                       "photos": len(body.get("photo_ids") or [])})
+    if not photos and not events:
+        abort(404)
+    items = [(item, [(cat or "uncategorised", list(ps)) for cat, ps in groupby(group, key=lambda p: p["category"])])
+             for item, group in groupby(photos, key=lambda p: p["item"])]
+    return render_template("return.html", return_ref=return_ref, items=items, events=events,
+                           photo_count=len(photos))

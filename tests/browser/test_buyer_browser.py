@@ -1,0 +1,57 @@
+"""The buyer's story in Chromium: sign in, review a photo's redaction, draw a box, re-verify."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from central import config as hubconfig
+from central import db as hubdb
+from tests.browser.conftest import images_loaded, login, screenshot
+from tests.web.conftest import add_photo, sample_jpeg
+
+
+def test_buyer_draws_a_redaction_box(web, page, hub_config):
+    cfg = hubconfig.load_config(hub_config)
+    conn = hubdb.connect(cfg.db_path)
+    sha = add_photo(cfg, conn, "PB1", "RMA-100", "scratch")
+    add_photo(cfg, conn, "PB2", "RMA-100", "dent", jpeg=sample_jpeg((800, 600)))
+    login(page, web, "buyer")
+    # The return's photos, grouped; two clicked photos open side by side for comparing.
+    page.goto(web + "/returns/RMA-100")
+    page.click("img[alt='photo PB1']")
+    assert page.locator(".lightbox.open img").count() == 1
+    page.click(".lightbox .close")
+    page.click("img[alt='photo PB2']")
+    shown = page.locator(".lightbox.open img")
+    assert shown.count() == 2 and "/PB1/" in shown.nth(0).get_attribute("src")
+    images_loaded(page)
+    screenshot(page, "return-compare")
+    page.click(".lightbox .close")
+    page.goto(web + "/photos/PB1/review")
+    page.wait_for_selector("#redact-img")
+    images_loaded(page)
+    screenshot(page, "redaction-review-before")
+    box = page.locator("#redact-img").bounding_box()
+    assert page.locator("#redact-overlay").bounding_box() == box  # the drawn box lands where it is burned
+    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.25, steps=5)
+    page.mouse.up()
+    assert abs(float(page.input_value("#box-x")) - 0.1) < 0.02
+    assert abs(float(page.input_value("#box-w")) - 0.2) < 0.02
+    page.fill("input[name=why]", "customer name written on the box")
+    page.click("#add-box button[type=submit]")
+    page.wait_for_selector("#regions tr[data-active='1']")
+    rows = conn.execute("SELECT x, y, w, h, created_by FROM redaction_regions WHERE photo_sha = ?", (sha,)).fetchall()
+    assert len(rows) == 1 and rows[0]["created_by"] == "buyer1"
+    assert abs(rows[0]["h"] - 0.15) < 0.02
+    # The picture the browser shows has the box burned in: dark where the box is.
+    img = Image.open(io.BytesIO(page.request.get(web + "/photos/PB1/redacted").body())).convert("L")
+    assert img.getpixel((int(img.width * 0.2), int(img.height * 0.17))) < 60
+    page.click("#reverify")
+    assert "Verified" in page.locator(".flash").inner_text()
+    screenshot(page, "redaction-review-after")
+    # Raw photos are not for buyers, even by typing the URL.
+    assert page.request.get(web + "/photos/PB1/raw").status == 403

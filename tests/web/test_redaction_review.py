@@ -1,0 +1,72 @@
+"""Redaction review: buyers see only burned-in photos, add and remove boxes, re-verify; all audited."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from tests.web.conftest import add_photo
+
+
+@pytest.fixture
+def photo(hub):
+    cfg, conn = hub
+    return conn, add_photo(cfg, conn, "P7", "RMA-7")
+
+
+def _pixel(jpeg: bytes, x: float, y: float):
+    im = Image.open(io.BytesIO(jpeg)).convert("RGB")
+    return im.getpixel((int(x * im.width), int(y * im.height)))
+
+
+def test_buyer_adds_a_box_that_is_burned_in_then_removes_it(client, photo):
+    conn, sha = photo
+    wc = client("buyer")
+    page = wc.get("/photos/P7/review")
+    assert page.status_code == 200 and "found nothing to hide" in page.get_data(as_text=True)
+    before = wc.get("/photos/P7/redacted").data
+    r = wc.post("/photos/P7/regions", {"x": "0.3", "y": "0.3", "w": "0.2", "h": "0.2", "why": "a name"})
+    assert r.status_code == 302
+    row = conn.execute("SELECT id, source, active, created_by FROM redaction_regions WHERE photo_sha = ?",
+                       (sha,)).fetchone()
+    assert (row["source"], row["active"], row["created_by"]) == ("manual", 1, "buyer1")
+    after = wc.get("/photos/P7/redacted").data
+    assert _pixel(after, 0.4, 0.4) != _pixel(before, 0.4, 0.4)  # burned into the pixels
+    assert _pixel(after, 0.9, 0.9) == pytest.approx(_pixel(before, 0.9, 0.9), abs=6)
+    assert b"Exif" not in after[:2000]
+    r = wc.post(f"/photos/P7/regions/{row['id']}", {"active": "0", "why": "covers the dent"})
+    assert r.status_code == 302
+    assert conn.execute("SELECT active FROM redaction_regions WHERE id = ?", (row["id"],)).fetchone()[0] == 0
+    again = wc.get("/photos/P7/redacted").data
+    assert _pixel(again, 0.4, 0.4) == pytest.approx(_pixel(before, 0.4, 0.4), abs=6)
+    actions = {a for (a,) in conn.execute("SELECT action FROM audit")}
+    assert {"redaction.scan", "redaction.add", "redaction.remove"} <= actions
+
+
+def test_bad_boxes_are_refused_with_the_reason(client, photo):
+    conn, sha = photo
+    wc = client("buyer")
+    wc.get("/photos/P7/review")
+    r = wc.post("/photos/P7/regions", {"x": "0.9", "y": "0.1", "w": "0.5", "h": "0.1"}, follow_redirects=True)
+    assert "box must lie inside the photo" in r.get_data(as_text=True)
+    r = wc.post("/photos/P7/regions", {"x": "<script>", "y": "", "w": "1", "h": "1"}, follow_redirects=True)
+    assert "box needs numbers" in r.get_data(as_text=True)
+    assert conn.execute("SELECT count(*) FROM redaction_regions").fetchone()[0] == 0
+    # A region of another photo cannot be switched through this photo's URL.
+    assert wc.post("/photos/P7/regions/999", {"active": "0"}).status_code == 404
+
+
+def test_reverify_reports_and_records_the_verdict(client, photo):
+    conn, _ = photo
+    wc = client("warehouse")
+    r = wc.post("/photos/P7/verify", follow_redirects=True)
+    assert "Verified: no code, face or customer text" in r.get_data(as_text=True)
+    assert conn.execute("SELECT count(*) FROM audit WHERE action = 'redaction.verify'").fetchone()[0] == 1
+
+
+def test_fleet_role_sees_no_photo_at_all(client, photo):
+    wc = client("fleet")
+    for url in ("/photos/P7/redacted", "/photos/P7/review", "/photos/P7/raw"):
+        assert wc.get(url).status_code == 403
