@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Debian packages the demo and tests need: "command:package" pairs.
 SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto tesseract:tesseract-ocr chromium:chromium
 
-.PHONY: test demo bench system-deps venv clean demo-desk
+.PHONY: test demo bench system-deps venv clean demo-desk bench-desk
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,6 @@ clean:
 
 demo-desk: system-deps $(STAMP)
 	$(PY) -m tests.demo_desk
+
+bench-desk: $(STAMP)
+	$(PY) tests/bench/bench_desk.py

@@ -126,3 +126,7 @@ if __name__ == "__main__":
 from edge.quality.cli import register as _register_gate_commands  # noqa: E402
 
 EXTRA_COMMANDS.append(_register_gate_commands)
+
+from edge.cards import register as _register_card_commands  # noqa: E402
+
+EXTRA_COMMANDS.append(_register_card_commands)

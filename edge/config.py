@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -54,6 +55,15 @@ class ScannerConfig(_Section):
     category_card: str = "CAT-{category}"  # what a category card carries (printing the sheet, simulate)
     commands: dict[str, str] = Field(default_factory=lambda: {
         "done": "CMD-DONE", "retake": "CMD-RETAKE", "cancel": "CMD-CANCEL", "accept": "CMD-ACCEPT"})
+
+    @field_validator("return_pattern", "category_pattern")
+    @classmethod
+    def _regex(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as e:
+            raise ValueError(f"not a valid regular expression ({e})") from None
+        return v
 
 
 class PanelConfig(_Section):

@@ -93,6 +93,7 @@ class Desk:
         self.listeners: list[Callable[["Desk"], None]] = []
         self.counts: dict = {"captures": 0, "rejects_by_reason": {}, "overrides": 0}  # for the heartbeat
         self._restore()
+        self._snapshot = {**self._snap(), "version": self.version}
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -437,9 +438,6 @@ class Desk:
     def view(self) -> dict:
         """The latest published state plus the station's link status (never waits on a capture)."""
         with self.published:
-            if not self._snapshot:
-                with self.lock:
-                    self._snapshot = {**self._snap(), "version": self.version}
             v = dict(self._snapshot)
         st = self.status_fn()
         v.update(online=bool(st.get("online")), queue=st.get("outbox_depth", 0))

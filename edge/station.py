@@ -113,7 +113,8 @@ class Station:
             for shot in v["photos"]:
                 if heard.get(shot["id"]) != shot["verdict"] and (shot["saved"] or shot["verdict"] == "refused"):
                     heard[shot["id"]] = shot["verdict"]
-                    (panel.refuse_sound if shot["verdict"] == "refused" else panel.accept_sound)()
+                    wrong_item = (shot.get("label") or {}).get("match") is False
+                    (panel.refuse_sound if shot["verdict"] == "refused" or wrong_item else panel.accept_sound)()
         desk.listeners.append(follow)
         follow(desk)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from gpiozero import LED, Button, Buzzer, Device, PWMLED
+from gpiozero import LED, Button, Buzzer, PWMLED
+from gpiozero.exc import BadPinFactory
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ class Panel:
                  done_button: int | None = 27, status_led: int | None = 22, buzzer: int | None = 23,
                  light_level: float = 0.6, low_light_level: float = 1.0, bounce_s: float = 0.05,
                  pin_factory=None):
-        self.pin_factory = pin_factory or Device.pin_factory
         kw = {"pin_factory": pin_factory} if pin_factory is not None else {}
         self.light_level, self.low_light_level = light_level, low_light_level
         self.ring = PWMLED(ring_light, **kw) if ring_light is not None else None
@@ -52,9 +52,13 @@ class Panel:
         p = cfg.panel
         if pin_factory is None and p.pin_factory == "mock":
             pin_factory = mock_factory()
-        return cls(ring_light=p.ring_light, capture_button=p.capture_button, done_button=p.done_button,
-                   status_led=p.status_led, buzzer=p.buzzer, light_level=p.light_level,
-                   low_light_level=p.low_light_level, bounce_s=p.bounce_s, pin_factory=pin_factory)
+        try:
+            return cls(ring_light=p.ring_light, capture_button=p.capture_button, done_button=p.done_button,
+                       status_led=p.status_led, buzzer=p.buzzer, light_level=p.light_level,
+                       low_light_level=p.low_light_level, bounce_s=p.bounce_s, pin_factory=pin_factory)
+        except BadPinFactory as e:
+            raise RuntimeError(f"no GPIO pins here ({e}); off a Raspberry Pi set [panel] pin_factory = \"mock\" "
+                               "or enabled = false") from None
 
     def on_capture(self, fn: Callable[[], None]) -> None:
         if self.capture:

@@ -29,10 +29,19 @@ def to_bgr(img: np.ndarray) -> np.ndarray:
 
 def _jitter(img: np.ndarray, rng: np.random.Generator, noise: float = 2.5) -> np.ndarray:
     """What any capture adds: a little gain/gamma change, sensor noise, JPEG."""
-    f = img.astype(np.float32) / 255
-    f = np.power(f, rng.uniform(0.85, 1.15)) * rng.uniform(0.85, 1.15)
-    f = f * 255 + rng.normal(0, rng.uniform(0, noise), f.shape).astype(np.float32)
-    return _jpeg(np.clip(f, 0, 255).astype(np.uint8), rng)
+    x = np.arange(256, dtype=np.float64) / 255
+    lut = np.clip(np.power(x, rng.uniform(0.85, 1.15)) * rng.uniform(0.85, 1.15) * 255, 0, 255)
+    return _jpeg(add_noise(cv2.LUT(img, lut.astype(np.uint8)), rng, rng.uniform(0, noise)), rng)
+
+
+def add_noise(img: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:
+    """Gaussian sensor noise from OpenCV's generator, seeded from `rng` (numpy's is ten times slower)."""
+    if sigma <= 0:
+        return img
+    n = np.empty(img.shape, np.int16)
+    cv2.setRNGSeed(int(rng.integers(1 << 31)))
+    cv2.randn(n, 0, sigma)
+    return np.clip(img.astype(np.int16) + n, 0, 255).astype(np.uint8)
 
 
 def _jpeg(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -41,7 +50,12 @@ def _jpeg(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def rescale(img: np.ndarray, rng: np.random.Generator, lo: float = 0.7) -> np.ndarray:
-    """Random downscale (never up), so sharp photos stay sharp."""
+    """Random crop (half the time) and downscale (never up), so sharp photos stay sharp."""
+    h, w = img.shape[:2]
+    if rng.random() < 0.5 and min(h, w) > 200:
+        ch, cw = int(h * rng.uniform(0.6, 1.0)), int(w * rng.uniform(0.6, 1.0))
+        y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+        img = img[y:y + ch, x:x + cw]
     s = rng.uniform(lo, 1.0)
     h, w = img.shape[:2]
     return cv2.resize(img, (max(8, round(w * s)), max(8, round(h * s))), interpolation=cv2.INTER_AREA)
@@ -66,12 +80,10 @@ def blur(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def exposure(img: np.ndarray, rng: np.random.Generator, dark: bool) -> np.ndarray:
-    f = img.astype(np.float32)
     if dark:  # ring light off: little signal, noise stays
-        f = f * rng.uniform(0.06, 0.28) + rng.normal(0, rng.uniform(0.5, 3), f.shape).astype(np.float32)
-    else:  # auto-exposure fooled or a lamp on the stand: most of the frame clipped
-        f = f * rng.uniform(1.8, 4.0) + rng.uniform(30, 100)
-    return np.clip(f, 0, 255).astype(np.uint8)
+        return add_noise(cv2.convertScaleAbs(img, alpha=rng.uniform(0.06, 0.28)), rng, rng.uniform(0.5, 3))
+    # auto-exposure fooled or a lamp on the stand: most of the frame clipped
+    return cv2.convertScaleAbs(img, alpha=rng.uniform(1.8, 4.0), beta=rng.uniform(30, 100))
 
 
 def glare(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -90,16 +102,37 @@ def glare(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(f * (1 - mix) + 255 * mix + spots[..., None] * 80, 0, 255).astype(np.uint8)
 
 
+def white_label(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A shipping label on the item: flat white paper (clipped in the photo) with dark print. Not glare."""
+    h, w = img.shape[:2]
+    lw, lh = int(w * rng.uniform(0.12, 0.3)), int(h * rng.uniform(0.08, 0.2))
+    x, y = int(rng.integers(0, w - lw)), int(rng.integers(0, h - lh))
+    out = img.copy()
+    cv2.rectangle(out, (x, y), (x + lw, y + lh), (255, 255, 255), -1)
+    for i in range(1, 5):
+        yy = y + i * lh // 5
+        cv2.line(out, (x + lw // 10, yy), (x + int(lw * rng.uniform(0.4, 0.9)), yy), (30, 30, 30), max(1, lh // 20))
+    return out
+
+
 def quality_sample(good: np.ndarray, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    # faults are sized at the gate's analysis scale, so "blurry" means blurry where the gate looks
+    side = max(good.shape[:2])
+    if side > 640:
+        good = cv2.resize(good, (round(good.shape[1] * 640 / side), round(good.shape[0] * 640 / side)),
+                          interpolation=cv2.INTER_AREA)
     img = rescale(good, rng)
     if kind == "good":
         if rng.random() < 0.5:
             img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 0.6))
         key = rng.random()
         if key < 0.25:  # a white item on a light desk: bright, but nothing clipped
-            img = (255 - (255 - img.astype(np.float32)) * rng.uniform(0.4, 0.7)).astype(np.uint8)
+            a = rng.uniform(0.55, 0.8)
+            img = cv2.convertScaleAbs(img, alpha=a, beta=255 * (1 - a))
         elif key < 0.4:  # a black item: dark, but the detail is there
-            img = (img.astype(np.float32) * rng.uniform(0.45, 0.7)).astype(np.uint8)
+            img = cv2.convertScaleAbs(img, alpha=rng.uniform(0.55, 0.8))
+        if rng.random() < 0.25:
+            img = white_label(img, rng)
         return _jitter(img, rng), []
     if kind == "blurry":
         return _jitter(blur(img, rng), rng), ["blurry"]

@@ -260,3 +260,15 @@ def test_scan_saved_but_opening_event_lost_is_sent_on_restart(station):
     assert d2.session.return_ref == "RMA-12"
     events = [b for k, b in queued(d2) if k == "event"]
     assert [(e["type"], e["event_id"], e["return_ref"]) for e in events] == [("session_opened", "a" * 32 + "o", "RMA-12")]
+
+
+def test_camera_failure_is_told_and_the_desk_carries_on(station, tmp_path):
+    d = station(["sharp"])
+    (tmp_path / "cam" / "001.jpg").write_bytes(b"not a picture")  # the next still is unreadable
+    d.camera = FolderCamera(tmp_path / "cam")
+    d.scan_return("RMA-13")
+    assert d.capture()["saved"]
+    assert d.capture() is None
+    assert d.notice["level"] == "error" and d.notice["text"].startswith("Camera problem")
+    assert (d.state, d.busy, len(d.session.photos)) == (D.CAPTURING, False, 1)
+    assert d.capture()["saved"]  # the next capture works again

@@ -88,6 +88,14 @@ def test_patterns_come_from_config():
     assert r.classify("#DONE").value == "done"
 
 
+def test_bad_pattern_is_a_config_error_naming_the_key(tmp_path):
+    from edge.config import ConfigError, load_config
+    conf = tmp_path / "kiosk.toml"
+    conf.write_text('kiosk_id = "k"\ndata_dir = "d"\n[scanner]\nreturn_pattern = "RMA-(["\n')
+    with pytest.raises(ConfigError, match=r"scanner.return_pattern: .*not a valid regular expression"):
+        load_config(conf)
+
+
 def test_line_scanner_reads_lines_and_reports_end():
     s = LineScanner(io.StringIO("RMA-1\n\n  CAT-dent \n"))
     assert [s.read(2), s.read(2)] == ["RMA-1", "CAT-dent"]
