@@ -101,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list = []
 
 
+def _claims_commands(sub) -> None:
+    from central import claims_cli, returns_cli
+
+    returns_cli.register(sub)
+    claims_cli.register(sub)
+
+
+EXTRA_COMMANDS.append(_claims_commands)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
