@@ -61,6 +61,7 @@ def register(sub) -> None:
 
     s = sub.add_parser("demo-data", help="write a realistic demo set of return records as CSV")
     s.add_argument("--out", required=True)
+    s.add_argument("--config", help="accepted for symmetry with the other commands; not needed")
     s.add_argument("--count", type=int, default=300, help="returns (a few have two lines)")
     s.add_argument("--ref-prefix", default="RMA-SIM-", help="as `returns-kiosk simulate --ref-prefix`")
     s.add_argument("--seed", type=int, default=7)

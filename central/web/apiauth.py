@@ -60,6 +60,14 @@ def protect(bp: Blueprint) -> Blueprint:
     def _http(e: HTTPException):
         return json_error(e.description or e.name, e.code or 500)
 
+    # No route matched, so no blueprint is active: answer JSON for /api/ paths, leave the rest to the web.
+    @bp.app_errorhandler(404)
+    @bp.app_errorhandler(405)
+    def _routing(e: HTTPException):
+        if request.path.startswith("/api/"):
+            return json_error(f"{e.name}: {request.method} {request.path}", e.code)
+        return e
+
     return bp
 
 
