@@ -30,20 +30,21 @@ STREETS = ["Harbour Road", "Mill Lane", "Station Street", "Park Avenue", "Church
 CITIES = [("Hamburg", "20095"), ("Rotterdam", "3011"), ("Lyon", "69001"), ("Leeds", "LS1 4DY"), ("Gdansk", "80-001")]
 
 
-def purchase_orders(rng: random.Random) -> list[tuple[str, str, list[str]]]:
-    """(PO, supplier, batches): two POs per supplier, one or two shipment batches each."""
+def purchase_orders(rng: random.Random, per_supplier: int = 2) -> list[tuple[str, str, list[str]]]:
+    """(PO, supplier, batches): a few POs per supplier, one or two shipment batches each."""
     out, n = [], 4500
     for supplier in SUPPLIERS:
-        for _ in range(2):
+        for _ in range(per_supplier):
             n += rng.randint(1, 40)
             po = f"PO-{n}"
             out.append((po, supplier, [f"LOT-{n}-{chr(65 + b)}" for b in range(rng.randint(1, 2))]))
     return out
 
 
-def rows(count: int = 300, ref_prefix: str = "RMA-SIM-", seed: int = 7, start: int = 1) -> list[dict]:
+def rows(count: int = 300, ref_prefix: str = "RMA-SIM-", seed: int = 7, start: int = 1,
+         pos_per_supplier: int = 2) -> list[dict]:
     rng = random.Random(seed)
-    pos = purchase_orders(rng)
+    pos = purchase_orders(rng, pos_per_supplier)
     base = date(2026, 9, 1)
     out = []
     for i in range(start, start + count):
@@ -69,8 +70,9 @@ def rows(count: int = 300, ref_prefix: str = "RMA-SIM-", seed: int = 7, start: i
     return out
 
 
-def write_csv(path: Path, count: int = 300, ref_prefix: str = "RMA-SIM-", seed: int = 7) -> int:
-    data = rows(count, ref_prefix, seed)
+def write_csv(path: Path, count: int = 300, ref_prefix: str = "RMA-SIM-", seed: int = 7,
+              pos_per_supplier: int = 2) -> int:
+    data = rows(count, ref_prefix, seed, pos_per_supplier=pos_per_supplier)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as f:
