@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Debian packages the demo and tests need: "command:package" pairs.
 SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto
 
-.PHONY: test demo bench bench-claims system-deps venv clean
+.PHONY: test demo bench system-deps venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,5 +45,6 @@ bench: system-deps $(STAMP)
 clean:
 	rm -rf $(VENV) demo-data test-artifacts
 
+.PHONY: bench-claims
 bench-claims: $(STAMP)
 	$(PY) tests/bench/bench_claims.py
