@@ -89,6 +89,8 @@ def link_pending(conn: sqlite3.Connection, refs: list[str], taxonomy: Taxonomy |
     """Retry the unlinked photos of these return refs (after an import); returns how many now link."""
     if not refs:
         return 0
+    conn.execute("UPDATE event_links SET linked = 1 WHERE linked = 0 AND return_ref IN (SELECT value FROM json_each(?))",
+                 (json.dumps(refs),))
     rows = conn.execute(
         """SELECT p.photo_id, p.return_ref, p.item, p.category, p.label_check FROM unlinked u
            JOIN photos p ON p.photo_id = u.photo_id WHERE u.return_ref IN (SELECT value FROM json_each(?))""",

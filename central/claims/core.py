@@ -63,6 +63,7 @@ def create(conn: sqlite3.Connection, supplier: str, po: str, *, actor: str, batc
         raise NotFound(f"no PO {po!r} in the return records")
     if owner[0] != supplier:
         raise ClaimError(f"PO {po} belongs to supplier {owner[0]!r}, not {supplier!r}")
+    question.make_question(evidence_kind, po, [], question_text)  # a broad question is refused before anything else
     with hubdb.write(conn):
         if conn.execute("SELECT 1 FROM claims WHERE supplier = ? AND po = ? AND coalesce(batch, '') = ? "
                         "AND state != 'closed'", (supplier, po, batch or "")).fetchone():

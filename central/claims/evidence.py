@@ -7,6 +7,7 @@ batch and photo ids — never the customer's name, address, e-mail, phone or ord
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 
 from central.claims.errors import ClaimError
 from central.taxonomy import Taxonomy
@@ -44,12 +45,13 @@ def gather(conn: sqlite3.Connection, supplier: str, po: str, batch: str | None,
         if match is not None:
             checked += 1
             mismatched += not match
+    photos_per_line = Counter(p[1] for p in photos)
     out_lines = []
     for lid in line_ids:
         ln = lines[lid]
         out_lines.append({**{k: ln[k] for k in ("return_ref", "sku", "product", "quantity", "unit_value",
                                                  "batch", "order_date")},
-                          "photos": sum(1 for p in photos if p[1] == lid), "categories": sorted(per_line[lid])})
+                          "photos": photos_per_line[lid], "categories": sorted(per_line[lid])})
     batches = sorted({ln["batch"] for ln in out_lines if ln["batch"]})
     quantity = sum(ln["quantity"] for ln in out_lines)
     value = round(sum(ln["quantity"] * ln["unit_value"] for ln in out_lines), 2)

@@ -123,3 +123,4 @@ def test_through_the_real_ingest_worker(hub_config, kiosk_config, ingest, sample
     db = helpers.hub_db(hub_config)
     assert {r[0] for r in db.execute("SELECT DISTINCT category FROM photo_links")} == {"crack_break"}
     assert db.execute("SELECT count(*) FROM event_links WHERE category = 'crack_break'").fetchone()[0] == 2
+    assert db.execute("SELECT count(*) FROM event_links WHERE linked = 1").fetchone()[0] == 2  # the late one too
