@@ -161,8 +161,7 @@ def import_rows(conn: sqlite3.Connection, rows: Iterable[tuple[int, dict]], *, a
     result.returns = len(seen_refs)
     with hubdb.write(conn):
         audit.record(conn, actor, "import", "returns", source or None,
-                     after={k: v for k, v in result.to_dict().items() if k != "errors"}
-                     | {"bad_rows": len(result.errors)})
+                     after={k: v for k, v in result.to_dict().items() if k != "errors"})
     return result
 
 

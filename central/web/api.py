@@ -22,7 +22,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 
 from central import claims
-from central.taxonomy import from_config
+from central.taxonomy import Taxonomy, from_config
 from central.web import apiauth, get_db
 
 bp = apiauth.protect(Blueprint("api_claims", __name__, url_prefix="/api"))
@@ -138,5 +138,5 @@ def reconcile(name):
 
 @bp.get("/categories")
 def categories():
-    t = _taxonomy() or claims.evidence.Taxonomy()
+    t = _taxonomy() or Taxonomy()
     return jsonify(categories=t.categories)

@@ -124,3 +124,20 @@ def test_through_the_real_ingest_worker(hub_config, kiosk_config, ingest, sample
     assert {r[0] for r in db.execute("SELECT DISTINCT category FROM photo_links")} == {"crack_break"}
     assert db.execute("SELECT count(*) FROM event_links WHERE category = 'crack_break'").fetchone()[0] == 2
     assert db.execute("SELECT count(*) FROM event_links WHERE linked = 1").fetchone()[0] == 2  # the late one too
+
+
+def test_taxonomy_from_hub_toml(tmp_path):
+    from central.config import ConfigError, load_config
+    from central.taxonomy import from_config
+
+    p = tmp_path / "hub.toml"
+    p.write_text('data_dir = "d"\n[[claims.categories]]\ncode = "bent"\nlabel = "bent"\naliases = ["warped"]\n')
+    t = from_config(load_config(p))
+    assert t.codes() == ["bent"] and t.code_for("warped") == "bent"
+    p.write_text('data_dir = "d"\n[[claims.categories]]\ncode = "Bent!"\nlabel = "bent"\n')
+    try:
+        load_config(p)
+    except ConfigError as e:
+        assert "claims.categories.0.code" in str(e)
+    else:
+        raise AssertionError("a bad category code was accepted")
