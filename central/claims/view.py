@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date
 
@@ -32,3 +33,13 @@ def show(conn: sqlite3.Connection, claim_id: int, today: date | None = None, aud
         "document_name": doc_name(claim["po"], claim["supplier"], "claim", day),
         "audit": audit.entries(conn, "claim", claim_id, limit=audit_limit),
     }
+
+
+def claim_photos(conn: sqlite3.Connection, claim_id: int, version: int | None = None) -> list[dict]:
+    """The photos a version of the claim rests on, with what the packet needs (file hash, category, SKU)."""
+    data = core.version(conn, claim_id, version)["data"]
+    ids = [pid for d in data["defects"].values() for pid in d["photo_ids"]]
+    return [dict(r) for r in conn.execute(
+        "SELECT p.photo_id, p.sha256, p.width, p.height, p.captured_at, l.category, l.return_ref, l.sku, l.batch "
+        "FROM photos p JOIN photo_links l ON l.photo_id = p.photo_id "
+        "WHERE p.photo_id IN (SELECT value FROM json_each(?)) ORDER BY l.category, p.photo_id", (json.dumps(ids),))]

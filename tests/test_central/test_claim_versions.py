@@ -25,6 +25,14 @@ def test_claim_gathers_linked_defects_grouped_by_category(conn, demo):
         assert r["customer_name"] not in text and r["order_id"] not in text and r["customer_email"] not in text
 
 
+def test_claim_photos_lists_the_files_a_version_rests_on(conn, demo):
+    c = claims.create(conn, demo["supplier"], demo["po"], actor="buyer")
+    photos = claims.claim_photos(conn, c["id"])
+    shown = claims.show(conn, c["id"])
+    assert {p["photo_id"] for p in photos} == {i for d in shown["defects"].values() for i in d["photo_ids"]}
+    assert all(p["sha256"] and p["category"] in shown["defects"] for p in photos)
+
+
 def test_claim_per_batch_only_takes_that_shipment(conn, demo):
     batches = conn.execute("SELECT DISTINCT batch FROM photo_links WHERE po = ?", (demo["po"],)).fetchall()
     c = claims.create(conn, demo["supplier"], demo["po"], batch=batches[0][0], actor="buyer")
