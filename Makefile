@@ -50,3 +50,7 @@ demo-desk: system-deps $(STAMP)
 
 bench-desk: $(STAMP)
 	$(PY) tests/bench/bench_desk.py
+
+.PHONY: bench-claims
+bench-claims: $(STAMP)
+	$(PY) tests/bench/bench_claims.py

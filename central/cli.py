@@ -118,6 +118,16 @@ def _web_commands(sub) -> None:
 EXTRA_COMMANDS.append(_web_commands)
 
 
+def _claims_commands(sub) -> None:
+    from central import claims_cli, returns_cli
+
+    returns_cli.register(sub)
+    claims_cli.register(sub)
+
+
+EXTRA_COMMANDS.append(_claims_commands)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

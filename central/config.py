@@ -57,6 +57,17 @@ class WebConfig(_Section):
 
     def metrics_token(self) -> str | None:
         return read_secret(self.metrics_token_env, self.metrics_token_credential)
+class CategoryConfig(_Section):
+    code: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    label: str
+    aliases: list[str] = []
+
+
+class ClaimsConfig(_Section):
+    # Empty: the default taxonomy in central/taxonomy.py.
+    categories: list[CategoryConfig] = []
+    small_value_limit: float = Field(250.0, ge=0)  # an exception "because the value is small" stays under this
+    credit_due_days: int = Field(30, ge=1)
 
 
 class HubConfig(_Section):
@@ -64,6 +75,7 @@ class HubConfig(_Section):
     broker: BrokerConfig = BrokerConfig()
     ingest: IngestConfig = IngestConfig()
     web: WebConfig = WebConfig()
+    claims: ClaimsConfig = ClaimsConfig()
 
     @property
     def db_path(self) -> Path:

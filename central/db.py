@@ -12,7 +12,7 @@ from typing import Iterator
 
 import sqlite_utils
 
-from central import audit, fleet, schema_ingest, users
+from central import audit, fleet, schema_claims, schema_ingest, users
 from central.redact import schema as schema_redaction
 
 MIGRATION_SETS = [
@@ -21,6 +21,7 @@ MIGRATION_SETS = [
     schema_redaction.migrations,
     users.migrations,
     fleet.migrations,
+    schema_claims.migrations,
 ]
 
 

@@ -129,4 +129,8 @@ def login_user(user: dict) -> None:
 def _error(e):
     from flask import render_template
 
+    if request.path.startswith(API_PREFIX):  # scripts get JSON errors, people get a page
+        from central.web.apiauth import json_error
+
+        return json_error(e.description or e.name, e.code)
     return render_template("error.html", code=e.code, name=e.name, description=e.description), e.code
