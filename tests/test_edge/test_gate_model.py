@@ -1,0 +1,41 @@
+"""The gate model is the project's own: the committed file matches its manifest, and a rebuild is byte-identical."""
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import onnx
+
+from tests.helpers import ROOT
+
+MODELS = ROOT / "models"
+
+
+def test_committed_model_matches_its_manifest():
+    data = (MODELS / "gate.onnx").read_bytes()
+    manifest = json.loads((MODELS / "gate.json").read_text())
+    assert hashlib.sha256(data).hexdigest() == manifest["sha256"]
+    assert len(data) == manifest["bytes"] < 16_000
+    model = onnx.load_from_string(data)
+    onnx.checker.check_model(model)
+    shapes = {i.name: [d.dim_value or d.dim_param for d in i.type.tensor_type.shape.dim] for i in model.graph.input}
+    assert shapes == {"quality": ["N", manifest["inputs"]["quality"][1]],
+                      "presence": ["N", manifest["inputs"]["presence"][1]]}
+    assert set(manifest["thresholds"]) == {"blurry", "too_dark", "too_bright", "glare", "no_item", "item_cut_off"}
+    for reason, acc in manifest["validation_accuracy"].items():
+        assert acc["support"] > 20 and acc["recall"] >= 0.9, reason
+    assert manifest["training_data"]["quality_samples"]["good"] > 100
+
+
+def test_rebuild_is_byte_identical(tmp_path):
+    # the reduced build (same code path, less data) twice: a full one takes about a minute here
+    outs = []
+    for name in ("a", "b"):
+        subprocess.run([sys.executable, str(MODELS / "build_gate_model.py"), "--quick", "--out", str(tmp_path / name)],
+                       check=True, capture_output=True, timeout=240)
+        outs.append((tmp_path / name / "gate.onnx").read_bytes())
+    assert outs[0] == outs[1]
+    manifest = json.loads((tmp_path / "a" / "gate.json").read_text())
+    assert manifest["sha256"] == hashlib.sha256(outs[0]).hexdigest()
+    assert (tmp_path / "a" / "gate.json").read_bytes() == (tmp_path / "b" / "gate.json").read_bytes()
