@@ -50,7 +50,12 @@ def _jpeg(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def rescale(img: np.ndarray, rng: np.random.Generator, lo: float = 0.7) -> np.ndarray:
-    """Random downscale (never up), so sharp photos stay sharp."""
+    """Random crop (half the time) and downscale (never up), so sharp photos stay sharp."""
+    h, w = img.shape[:2]
+    if rng.random() < 0.5 and min(h, w) > 200:
+        ch, cw = int(h * rng.uniform(0.6, 1.0)), int(w * rng.uniform(0.6, 1.0))
+        y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+        img = img[y:y + ch, x:x + cw]
     s = rng.uniform(lo, 1.0)
     h, w = img.shape[:2]
     return cv2.resize(img, (max(8, round(w * s)), max(8, round(h * s))), interpolation=cv2.INTER_AREA)
@@ -97,17 +102,37 @@ def glare(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(f * (1 - mix) + 255 * mix + spots[..., None] * 80, 0, 255).astype(np.uint8)
 
 
+def white_label(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A shipping label on the item: flat white paper (clipped in the photo) with dark print. Not glare."""
+    h, w = img.shape[:2]
+    lw, lh = int(w * rng.uniform(0.12, 0.3)), int(h * rng.uniform(0.08, 0.2))
+    x, y = int(rng.integers(0, w - lw)), int(rng.integers(0, h - lh))
+    out = img.copy()
+    cv2.rectangle(out, (x, y), (x + lw, y + lh), (255, 255, 255), -1)
+    for i in range(1, 5):
+        yy = y + i * lh // 5
+        cv2.line(out, (x + lw // 10, yy), (x + int(lw * rng.uniform(0.4, 0.9)), yy), (30, 30, 30), max(1, lh // 20))
+    return out
+
+
 def quality_sample(good: np.ndarray, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    # faults are sized at the gate's analysis scale, so "blurry" means blurry where the gate looks
+    side = max(good.shape[:2])
+    if side > 640:
+        good = cv2.resize(good, (round(good.shape[1] * 640 / side), round(good.shape[0] * 640 / side)),
+                          interpolation=cv2.INTER_AREA)
     img = rescale(good, rng)
     if kind == "good":
         if rng.random() < 0.5:
             img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 0.6))
         key = rng.random()
         if key < 0.25:  # a white item on a light desk: bright, but nothing clipped
-            a = rng.uniform(0.4, 0.7)
+            a = rng.uniform(0.55, 0.8)
             img = cv2.convertScaleAbs(img, alpha=a, beta=255 * (1 - a))
         elif key < 0.4:  # a black item: dark, but the detail is there
-            img = cv2.convertScaleAbs(img, alpha=rng.uniform(0.45, 0.7))
+            img = cv2.convertScaleAbs(img, alpha=rng.uniform(0.55, 0.8))
+        if rng.random() < 0.25:
+            img = white_label(img, rng)
         return _jitter(img, rng), []
     if kind == "blurry":
         return _jitter(blur(img, rng), rng), ["blurry"]

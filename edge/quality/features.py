@@ -16,7 +16,8 @@ PRESENCE_SIZE = (160, 120)  # (w, h) of the copy compared with the empty-desk re
 QUALITY_NAMES = (
     "sharpness", "sharpness_half", "fine_detail", "sharpness_norm", "contrast",
     "brightness", "dark_p2", "median", "bright_p98", "dark_fraction", "bright_fraction",
-    "clipped_fraction", "glare_blob", "glare_blobs",
+    "clipped_fraction", "glare_blob", "glare_blobs", "glare_halo",
+    "edge_laplacian", "edge_gradient", "edge_sharpness",
 )
 PRESENCE_NAMES = (
     "changed", "changed_strong", "changed_centre", "changed_border", "changed_border_max", "diff_mean",
@@ -34,14 +35,34 @@ def analysis_gray(image: np.ndarray, side: int = ANALYSIS_SIDE) -> np.ndarray:
     return g
 
 
-def _log_lap_var(g: np.ndarray) -> float:
-    _, sd = cv2.meanStdDev(cv2.Laplacian(g, cv2.CV_16S))
+def _log_lap_var(g: np.ndarray, lap: np.ndarray | None = None) -> float:
+    _, sd = cv2.meanStdDev(cv2.Laplacian(g, cv2.CV_16S) if lap is None else lap)
     return float(np.log1p(sd[0, 0] ** 2))
+
+
+def _top(values_u8: np.ndarray, q: float = 0.995) -> float:
+    """The q-quantile of a uint8 map, from its histogram (cheaper than sorting)."""
+    hist = cv2.calcHist([values_u8], [0], None, [256], [0, 256]).ravel()
+    return float(np.searchsorted(np.cumsum(hist), q * values_u8.size))
+
+
+def edge_measures(g: np.ndarray, lap16: np.ndarray) -> tuple[float, float, float]:
+    """Strength of the sharpest edges: second derivative against first at the top 0.5 %.
+
+    A plain item with one crisp edge is sharp; a blurred frame has no crisp edge anywhere. For a step
+    edge the Laplacian peak falls with the blur width faster than the gradient peak does, so their
+    ratio measures edge width whatever the amount of texture.
+    """
+    lap = _top(cv2.convertScaleAbs(lap16, alpha=0.5))
+    gx, gy = cv2.spatialGradient(g)
+    grad = _top(cv2.max(cv2.convertScaleAbs(gx, alpha=0.125), cv2.convertScaleAbs(gy, alpha=0.125)))
+    return float(np.log1p(lap)), float(np.log1p(grad)), float(np.log1p(lap) - np.log1p(grad))
 
 
 def quality_features(g: np.ndarray) -> np.ndarray:
     """Sharpness at two scales, exposure percentiles and clipped-highlight blobs of a grey analysis image."""
-    lv = _log_lap_var(g)
+    lap16 = cv2.Laplacian(g, cv2.CV_16S)
+    lv = _log_lap_var(g, lap16)
     half = cv2.resize(g, (max(1, g.shape[1] // 2), max(1, g.shape[0] // 2)), interpolation=cv2.INTER_AREA)
     lv2 = _log_lap_var(half)
     mean, sd = cv2.meanStdDev(half)
@@ -53,7 +74,7 @@ def quality_features(g: np.ndarray) -> np.ndarray:
     bright = float(1 - cdf[235])
     clipped = float(1 - cdf[249])
     # glare is a few bright clipped blobs in an otherwise normal frame; over-exposure clips everywhere
-    blob, blobs = 0.0, 0.0
+    blob, blobs, halo = 0.0, 0.0, 0.0
     if clipped > 0:
         mask = (half >= 250).astype(np.uint8)
         n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -61,10 +82,14 @@ def quality_features(g: np.ndarray) -> np.ndarray:
             areas = stats[1:, cv2.CC_STAT_AREA].astype(np.float64) / half.size
             blob = float(areas.max())
             blobs = float(np.log1p((areas > 0.001).sum()))
+            # glare fades out in a bright halo; a clipped white label stops at a hard, darker edge
+            ring = cv2.dilate(mask, np.ones((7, 7), np.uint8)) - mask
+            if ring.any():
+                halo = float(cv2.mean(half, ring)[0]) / 255
     return np.array([
         lv, lv2, lv - lv2, lv - 2 * contrast, contrast,
         float(mean[0, 0]) / 255, p2, p50, p98, dark, bright,
-        clipped, blob, blobs,
+        clipped, blob, blobs, halo, *edge_measures(g, lap16),
     ], np.float32)
 
 
