@@ -88,7 +88,7 @@ def evaluate(gate_plain, cases):
         if ref is not None:
             key = id(ref)
             if key not in refs:
-                refs[key] = Gate(reference=ref, thresholds=gate_plain.thresholds)
+                refs[key] = Gate(reference=ref, thresholds=gate_plain.thresholds, model_path=gate_plain.model.path)
             gate = refs[key]
         else:
             gate = gate_plain
@@ -159,12 +159,12 @@ def timed(fns, n):
     return [(np.median(t), np.percentile(t, 95)) for t in ts]
 
 
-def speed(n):
+def speed(n, model=None):
     def laplacian(frame):
         return cv2.Laplacian(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), cv2.CV_64F).var()
 
     preview = desk_photo(8001, 640, 480)
-    gate = Gate(reference=desk_photo(8001, 640, 480, item=False))
+    gate = Gate(reference=desk_photo(8001, 640, 480, item=False), model_path=model)
     base, gp = timed([lambda: laplacian(preview), lambda: gate.check_preview(preview)], n)
     print(f"\npreview 640x480, {n} runs          median    p95 (ms)")
     print(f"  baseline Laplacian variance   {base[0]:7.3f} {base[1]:6.3f}")
@@ -187,14 +187,15 @@ def speed(n):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sets and fewer timing runs")
+    ap.add_argument("--model", help="gate model to evaluate (default: models/gate.onnx)")
     args = ap.parse_args(argv)
     cv2.setNumThreads(1)
     per_kind = 1 if args.quick else 3
     # the eval runs at the hold-out photos' own size (120-660 px), so the size limit is set below them
-    gate = Gate(thresholds=GateThresholds(min_width=100, min_height=100))
+    gate = Gate(thresholds=GateThresholds(min_width=100, min_height=100), model_path=args.model)
     print(f"gate model {gate.model_version}; onnxruntime: 1 intra-op thread, 1 inter-op thread, no spinning")
     # speed first, before the evaluation set fills memory
-    ratio, still_ms = speed(60 if args.quick else 400)
+    ratio, still_ms = speed(60 if args.quick else 400, args.model)
 
     rng = np.random.default_rng(77)
     train_photos = skimage_photos(("astronaut", "camera", "coffee", "chelsea", "rocket", "coins"))
