@@ -65,9 +65,12 @@ def looks_complete(fmt: str, data: bytes) -> bool:
 
 
 class Gate:
-    def __init__(self, reference: np.ndarray | Path | str | None = None, thresholds: GateThresholds | None = None,
+    def __init__(self, reference: np.ndarray | Path | str | None = None,
+                 thresholds: GateThresholds | dict[str, float] | None = None,
                  model_path: Path | str | None = None, *, presence: bool = True):
         self.model = GateModel(model_path)
+        if isinstance(thresholds, dict):  # per-reason probabilities only
+            thresholds = GateThresholds(probability=dict(thresholds))
         self.thresholds = thresholds or GateThresholds()
         self.prob = {**self.model.thresholds, **self.thresholds.probability}
         self.reference = None

@@ -136,6 +136,7 @@ def test_from_config_reads_thresholds_and_reference(tmp_path):
     assert gate.prob["blurry"] == 0.9 and gate.reference is not None
     v = gate.check(desk_photo(SEEDS[1], 1280, 960))
     assert v.presence_checked and v.reasons == ["low_resolution"]
+    assert Gate(thresholds={"blurry": 0.99}).prob["blurry"] == 0.99
     p.write_text('kiosk_id = "k1"\ndata_dir = "data"\n[gate]\npresence = false\n[gate.thresholds]\nfuzzy = 0.5\n')
     from edge.config import ConfigError
 
