@@ -20,6 +20,7 @@ from edge.quality import features
 from edge.quality.model import PRESENCE_OUTPUTS, GateModel
 from edge.quality.verdict import MESSAGES, Verdict
 
+JPEG_FORMATS = ("JPEG", "MPO")  # MPO: a phone's JPEG with a second picture after the first
 PRESENCE_OFF_NOTICE = ("no empty-desk reference yet: item presence is not checked "
                        "(run `returns-kiosk calibrate`)")
 
@@ -57,8 +58,9 @@ def image_size(data: bytes) -> tuple[str, int, int] | None:
 
 def looks_complete(fmt: str, data: bytes) -> bool:
     """A JPEG ends with EOI and a PNG with IEND; a cut-off upload does not (OpenCV would pad it grey)."""
-    if fmt == "JPEG":
-        return data.rstrip(b"\0\r\n")[-2:] == b"\xff\xd9"
+    if fmt in JPEG_FORMATS:
+        end = data.rfind(b"\xff\xd9")  # phones pad after it with zeros, sometimes for hundreds of KB
+        return end > 0 and not data[end + 2:].strip(b"\0\r\n")
     if fmt == "PNG":
         return b"IEND" in data[-32:]
     return True
@@ -134,7 +136,7 @@ class Gate:
             return self._unreadable(t0, f"{w}x{h} pixels is over the limit" if w * h else "pixels over the limit")
         if not looks_complete(fmt, data):
             return self._unreadable(t0, "truncated file")
-        flag = _reduced_flag(w, h) if fmt == "JPEG" else cv2.IMREAD_COLOR
+        flag = _reduced_flag(w, h) if fmt in JPEG_FORMATS else cv2.IMREAD_COLOR
         img = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
         if img is None:
             return self._unreadable(t0, "cannot decode")
