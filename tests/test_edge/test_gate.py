@@ -108,8 +108,9 @@ def test_bad_inputs_are_unreadable_never_an_exception(gate, tmp_path):
     assert gate.check_file(tmp_path).reasons == ["unreadable"]  # a folder
     assert gate.check(np.zeros((0, 0, 3), np.uint8)).reasons == ["unreadable"]
     assert gate.check(None).reasons == ["unreadable"]
-    # the good file itself decodes and passes
+    # the good file itself decodes and passes, also with the zero padding phones write after a JPEG
     assert gate.check_bytes(jpeg).ok
+    assert gate.check_bytes(jpeg + bytes(300_000)).ok
 
 
 def test_huge_dimensions_refused_before_decoding(gate):
