@@ -86,12 +86,15 @@ class Gate:
     def from_config(cls, cfg) -> "Gate":
         g = cfg.gate
         reference = g.reference or cfg.data_dir / "gate" / "reference.png"
-        station = cfg.data_dir / "gate" / "station.json"
-        prob = json.loads(station.read_text()).get("thresholds", {}) if station.exists() else {}
-        prob.update(g.thresholds)
-        th = GateThresholds(probability=prob, min_width=g.min_width, min_height=g.min_height,
+        station_file = cfg.data_dir / "gate" / "station.json"
+        station = json.loads(station_file.read_text()) if station_file.exists() else {}
+        th = GateThresholds(probability=dict(g.thresholds), min_width=g.min_width, min_height=g.min_height,
                             max_pixels=g.max_pixels)
-        return cls(reference if Path(reference).exists() else None, th, g.model_path, presence=g.presence)
+        gate = cls(reference if Path(reference).exists() else None, th, g.model_path, presence=g.presence)
+        # station thresholds were fitted for one model; a newer model brings its own
+        if station.get("model_version") == gate.model_version:
+            gate.prob = {**gate.prob, **station.get("thresholds", {}), **g.thresholds}
+        return gate
 
     @property
     def model_version(self) -> str:
