@@ -44,3 +44,9 @@ bench: system-deps $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo-data test-artifacts
+
+bench-gate: $(STAMP)
+	$(PY) tests/bench/bench_gate.py
+
+gate-model: $(STAMP)
+	$(PY) models/build_gate_model.py
