@@ -54,3 +54,9 @@ bench-desk: $(STAMP)
 .PHONY: bench-claims
 bench-claims: $(STAMP)
 	$(PY) tests/bench/bench_claims.py
+
+bench-gate: $(STAMP)
+	$(PY) tests/bench/bench_gate.py
+
+gate-model: $(STAMP)
+	$(PY) models/build_gate_model.py

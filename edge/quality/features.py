@@ -41,9 +41,10 @@ def _log_lap_var(g: np.ndarray, lap: np.ndarray | None = None) -> float:
 
 
 def _top(values_u8: np.ndarray, q: float = 0.995) -> float:
-    """The q-quantile of a uint8 map, from its histogram (cheaper than sorting)."""
-    hist = cv2.calcHist([values_u8], [0], None, [256], [0, 256]).ravel()
-    return float(np.searchsorted(np.cumsum(hist), q * values_u8.size))
+    """The q-quantile of a uint8 map, from the histogram of every other row and column (a third of the cost)."""
+    sample = np.ascontiguousarray(values_u8[::2, ::2])
+    hist = cv2.calcHist([sample], [0], None, [256], [0, 256]).ravel()
+    return float(np.searchsorted(np.cumsum(hist), q * sample.size))
 
 
 def edge_measures(g: np.ndarray, lap16: np.ndarray) -> tuple[float, float, float]:

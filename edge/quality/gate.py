@@ -20,6 +20,7 @@ from edge.quality import features
 from edge.quality.model import PRESENCE_OUTPUTS, GateModel
 from edge.quality.verdict import MESSAGES, Verdict
 
+JPEG_FORMATS = ("JPEG", "MPO")  # MPO: a phone's JPEG with a second picture after the first
 PRESENCE_OFF_NOTICE = ("no empty-desk reference yet: item presence is not checked "
                        "(run `returns-kiosk calibrate`)")
 
@@ -57,17 +58,21 @@ def image_size(data: bytes) -> tuple[str, int, int] | None:
 
 def looks_complete(fmt: str, data: bytes) -> bool:
     """A JPEG ends with EOI and a PNG with IEND; a cut-off upload does not (OpenCV would pad it grey)."""
-    if fmt == "JPEG":
-        return data.rstrip(b"\0\r\n")[-2:] == b"\xff\xd9"
+    if fmt in JPEG_FORMATS:
+        end = data.rfind(b"\xff\xd9")  # phones pad after it with zeros, sometimes for hundreds of KB
+        return end > 0 and not data[end + 2:].strip(b"\0\r\n")
     if fmt == "PNG":
         return b"IEND" in data[-32:]
     return True
 
 
 class Gate:
-    def __init__(self, reference: np.ndarray | Path | str | None = None, thresholds: GateThresholds | None = None,
+    def __init__(self, reference: np.ndarray | Path | str | None = None,
+                 thresholds: GateThresholds | dict[str, float] | None = None,
                  model_path: Path | str | None = None, *, presence: bool = True):
         self.model = GateModel(model_path)
+        if isinstance(thresholds, dict):  # per-reason probabilities only
+            thresholds = GateThresholds(probability=dict(thresholds))
         self.thresholds = thresholds or GateThresholds()
         self.prob = {**self.model.thresholds, **self.thresholds.probability}
         self.reference = None
@@ -81,12 +86,15 @@ class Gate:
     def from_config(cls, cfg) -> "Gate":
         g = cfg.gate
         reference = g.reference or cfg.data_dir / "gate" / "reference.png"
-        station = cfg.data_dir / "gate" / "station.json"
-        prob = json.loads(station.read_text()).get("thresholds", {}) if station.exists() else {}
-        prob.update(g.thresholds)
-        th = GateThresholds(probability=prob, min_width=g.min_width, min_height=g.min_height,
+        station_file = cfg.data_dir / "gate" / "station.json"
+        station = json.loads(station_file.read_text()) if station_file.exists() else {}
+        th = GateThresholds(probability=dict(g.thresholds), min_width=g.min_width, min_height=g.min_height,
                             max_pixels=g.max_pixels)
-        return cls(reference if Path(reference).exists() else None, th, g.model_path, presence=g.presence)
+        gate = cls(reference if Path(reference).exists() else None, th, g.model_path, presence=g.presence)
+        # station thresholds were fitted for one model; a newer model brings its own
+        if station.get("model_version") == gate.model_version:
+            gate.prob = {**gate.prob, **station.get("thresholds", {}), **g.thresholds}
+        return gate
 
     @property
     def model_version(self) -> str:
@@ -131,7 +139,7 @@ class Gate:
             return self._unreadable(t0, f"{w}x{h} pixels is over the limit" if w * h else "pixels over the limit")
         if not looks_complete(fmt, data):
             return self._unreadable(t0, "truncated file")
-        flag = _reduced_flag(w, h) if fmt == "JPEG" else cv2.IMREAD_COLOR
+        flag = _reduced_flag(w, h) if fmt in JPEG_FORMATS else cv2.IMREAD_COLOR
         img = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
         if img is None:
             return self._unreadable(t0, "cannot decode")

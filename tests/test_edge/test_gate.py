@@ -108,8 +108,9 @@ def test_bad_inputs_are_unreadable_never_an_exception(gate, tmp_path):
     assert gate.check_file(tmp_path).reasons == ["unreadable"]  # a folder
     assert gate.check(np.zeros((0, 0, 3), np.uint8)).reasons == ["unreadable"]
     assert gate.check(None).reasons == ["unreadable"]
-    # the good file itself decodes and passes
+    # the good file itself decodes and passes, also with the zero padding phones write after a JPEG
     assert gate.check_bytes(jpeg).ok
+    assert gate.check_bytes(jpeg + bytes(300_000)).ok
 
 
 def test_huge_dimensions_refused_before_decoding(gate):
@@ -136,6 +137,7 @@ def test_from_config_reads_thresholds_and_reference(tmp_path):
     assert gate.prob["blurry"] == 0.9 and gate.reference is not None
     v = gate.check(desk_photo(SEEDS[1], 1280, 960))
     assert v.presence_checked and v.reasons == ["low_resolution"]
+    assert Gate(thresholds={"blurry": 0.99}).prob["blurry"] == 0.99
     p.write_text('kiosk_id = "k1"\ndata_dir = "data"\n[gate]\npresence = false\n[gate.thresholds]\nfuzzy = 0.5\n')
     from edge.config import ConfigError
 
