@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 # Debian packages the demo and tests need: "command:package" pairs.
-SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto
+SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto systemd-analyze:systemd openssl:openssl
 
 .PHONY: test demo bench system-deps venv clean
 

@@ -35,6 +35,7 @@ def cmd_ingest(args) -> int:
     signal.signal(signal.SIGTERM, _term)
     signal.signal(signal.SIGINT, _term)
     print(f"ingest worker {args.worker}: {cfg.broker.host}:{cfg.broker.port} → {cfg.db_path}", flush=True)
+    worker.watch()
     worker.run()
     return 0
 

@@ -17,6 +17,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from central import sdnotify
 from central.ingest import Ingestor
 from edge import wire
 
@@ -31,6 +32,7 @@ class IngestWorker:
         self.ingestor = ingestor or Ingestor(cfg)
         self.ready = threading.Event()
         self.processed = 0
+        self.loop_at = time.monotonic()  # last time the MQTT loop came round; the watchdog reads it
         self._stop = threading.Event()
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"hub-ingest-{worker}", protocol=mqtt.MQTTv5,
@@ -93,13 +95,50 @@ class IngestWorker:
             except OSError as e:
                 log.warning("broker %s:%s unreachable (%s); retrying in %.0fs",
                             self.cfg.broker.host, self.cfg.broker.port, e, delay)
-                self._stop.wait(delay)
+                self._pause(delay)
                 delay = min(delay * 2, 30)
                 continue
             delay = 1.0
-            self._client.loop_forever(retry_first_connection=False)
+            self._serve()
             if not self._stop.is_set():
-                self._stop.wait(delay)
+                self._pause(delay)
+
+    def _pause(self, seconds: float) -> None:
+        """Back off before reconnecting; waiting for the broker is not a hang."""
+        end = time.monotonic() + seconds
+        while not self._stop.is_set() and time.monotonic() < end:
+            self.loop_at = time.monotonic()
+            self._stop.wait(min(1.0, end - time.monotonic()))
+
+    def _serve(self) -> None:
+        """paho's loop, one pass at a time, so the watchdog can see it come round."""
+        while not self._stop.is_set():
+            self.loop_at = time.monotonic()
+            if self._client.loop(timeout=1.0) != mqtt.MQTT_ERR_SUCCESS:
+                return  # connection lost: run() reconnects (same persistent session)
+        self._client.loop(timeout=0.2)  # flush the DISCONNECT
+
+    def watch(self) -> threading.Thread:
+        """Tell systemd READY=1, then WATCHDOG=1 only while the MQTT loop keeps coming round.
+
+        A message handler stuck on a locked database or a hung socket call stops the pings, and
+        systemd (WatchdogSec=) restarts the worker; the broker redelivers what was not PUBACKed.
+        """
+        interval = sdnotify.watchdog_interval_s(default=5.0)
+
+        def ping() -> None:
+            sdnotify.notify("READY=1", f"STATUS=ingest worker {self.worker} starting")
+            while not self._stop.wait(interval):
+                if time.monotonic() - self.loop_at < interval:
+                    state = "connected" if self.ready.is_set() else "connecting"
+                    sdnotify.notify("WATCHDOG=1", f"STATUS={state}, {self.processed} messages")
+                else:
+                    log.warning("ingest loop stalled for %.0fs; withholding the watchdog ping",
+                                time.monotonic() - self.loop_at)
+
+        t = threading.Thread(target=ping, name="watchdog", daemon=True)
+        t.start()
+        return t
 
     def stop(self) -> None:
         self._stop.set()

@@ -22,7 +22,14 @@ def cmd_run(args) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     print(f"kiosk {cfg.kiosk_id}: data in {cfg.data_dir}, broker {cfg.broker.host}:{cfg.broker.port}", flush=True)
-    stop.wait()
+    from edge import sdnotify
+
+    sdnotify.notify("READY=1", f"STATUS={station.status_line()}")
+    while not stop.wait(sdnotify.watchdog_interval_s()):
+        # A hung thread (camera, uplink) stops the pings, and systemd restarts the service.
+        if station.healthy():
+            sdnotify.notify("WATCHDOG=1", f"STATUS={station.status_line()}")
+    sdnotify.notify("STOPPING=1")
     station.stop()
     return 0
 

@@ -24,6 +24,15 @@ class Station:
         self.heartbeat.stop()
         self.uplink.stop()
 
+    def healthy(self) -> bool:
+        """Every thread the station needs is still running (the systemd watchdog asks this)."""
+        return self.uplink.alive() and self.heartbeat.alive()
+
+    def status_line(self) -> str:
+        s = self.status()
+        online = "online" if s["online"] else f"offline ({s['broker_error'] or 'connecting'})"
+        return f"{online}, outbox {s['outbox_depth']}"
+
     def status(self) -> dict:
         s = self.outbox.stats()
         s.update(kiosk=self.cfg.kiosk_id, online=self.uplink.connected, broker_error=self.uplink.last_error)
