@@ -53,24 +53,6 @@ def cmd_stats(args) -> int:
     return 0
 
 
-def cmd_kiosk(args) -> int:
-    from central.ingest import register_kiosk
-
-    cfg = _load(args)
-    conn = hubdb.connect(cfg.db_path)
-    if args.action == "add":
-        for name in args.names:
-            added = register_kiosk(conn, name)
-            print(f"{name}: {'added' if added else 'already registered'}")
-    else:
-        for row in conn.execute("SELECT id, state, state_at, telemetry_at FROM kiosks ORDER BY id"):
-            if args.json:
-                print(json.dumps(dict(row)))
-            else:
-                print(f"{row['id']:20} {row['state'] or '-':8} {row['state_at'] or ''}")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="returns-hub", description="Returns Desk hub")
     p.add_argument("-v", "--verbose", action="store_true", help="log debug output")
@@ -86,13 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="one JSON object")
     s.set_defaults(func=cmd_stats)
 
-    s = sub.add_parser("kiosk", help="register kiosks and list the fleet")
-    s.add_argument("action", choices=["add", "list"])
-    s.add_argument("names", nargs="*")
-    s.add_argument("--config", required=True)
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_kiosk)
-
     for register in EXTRA_COMMANDS:
         register(sub)
     return p
@@ -100,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Later stages add their sub-commands here: a function taking the sub-parser collection.
 EXTRA_COMMANDS: list = []
+
+from central import provision  # noqa: E402  (fleet provisioning and remote config)
+
+EXTRA_COMMANDS.append(provision.register)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,11 +12,12 @@ from typing import Iterator
 
 import sqlite_utils
 
-from central import audit, schema_ingest
+from central import audit, schema_ingest, schema_provision
 
 MIGRATION_SETS = [
     schema_ingest.migrations,
     audit.migrations,
+    schema_provision.migrations,
 ]
 
 
