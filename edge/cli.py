@@ -54,8 +54,12 @@ def cmd_status(args) -> int:
     from edge.outbox import Outbox
 
     cfg = kconfig.load_config(args.config)
-    s = Outbox.from_config(cfg).stats()
+    from edge.station import Station
+
+    outbox = Outbox.from_config(cfg)
+    s = outbox.stats()
     s["kiosk"] = cfg.kiosk_id
+    s.update(Station.offline_status(cfg, outbox))
     if args.json:
         print(json.dumps(s, sort_keys=True))
     else:

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from edge.outbox import Outbox
+from edge.outbox import DiskFull, Outbox
+from edge.remote_config import RemoteConfig
 from edge.telemetry import Heartbeat
 from edge.uplink import Uplink
+
+
+def disk_status(outbox) -> dict:
+    try:
+        outbox.check_space()
+        return {"disk_low": False, "disk_message": None}
+    except DiskFull as e:
+        return {"disk_low": True, "disk_message": str(e)}
 
 
 class Station:
@@ -12,8 +21,23 @@ class Station:
         self.cfg = cfg
         self.cfg.data_dir.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox.from_config(cfg)
-        self.uplink = Uplink(cfg, self.outbox)
-        self.heartbeat = Heartbeat(cfg, self.outbox, self.uplink, providers)
+        # Settings and the gate model pushed by the hub; applied ones are reported at the next beat.
+        self.remote = RemoteConfig(cfg, self.outbox, on_applied=self._report)
+        self.remote.load_saved()
+        self.uplink = Uplink(cfg, self.outbox, on_config=self.remote.on_config)
+        self.heartbeat = Heartbeat(cfg, self.outbox, self.uplink,
+                                   [self.remote.telemetry, self.disk_status, *(providers or [])])
+
+    def _report(self) -> None:
+        if getattr(self, "heartbeat", None) is not None:  # not while loading the saved config
+            self.heartbeat.beat()
+
+    @staticmethod
+    def offline_status(cfg, outbox) -> dict:
+        """Disk and config state for `returns-kiosk status`, without connecting to the broker."""
+        remote = RemoteConfig(cfg, outbox)
+        remote.load_saved()
+        return {**disk_status(outbox), **remote.telemetry()}
 
     def start(self) -> "Station":
         self.uplink.start()
@@ -31,9 +55,16 @@ class Station:
     def status_line(self) -> str:
         s = self.status()
         online = "online" if s["online"] else f"offline ({s['broker_error'] or 'connecting'})"
-        return f"{online}, outbox {s['outbox_depth']}"
+        disk = ", DISK LOW: photos paused" if s["disk_low"] else ""
+        return f"{online}, outbox {s['outbox_depth']}{disk}"
+
+    def disk_status(self) -> dict:
+        """Whether the outbox still takes photos; the desk shows `disk_message` when it does not."""
+        return disk_status(self.outbox)
 
     def status(self) -> dict:
         s = self.outbox.stats()
         s.update(kiosk=self.cfg.kiosk_id, online=self.uplink.connected, broker_error=self.uplink.last_error)
+        s.update(self.disk_status())
+        s.update(self.remote.telemetry())
         return s
