@@ -45,6 +45,10 @@ def cmd_stats(args) -> int:
 
     cfg = _load(args)
     s = stats(hubdb.connect(cfg.db_path))
+    from central import disk
+
+    if warning := disk.check(cfg):
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(s, sort_keys=True))
     else:
@@ -76,9 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 # Later stages add their sub-commands here: a function taking the sub-parser collection.
 EXTRA_COMMANDS: list = []
 
-from central import provision  # noqa: E402  (fleet provisioning and remote config)
+from central import backup, provision  # noqa: E402  (fleet provisioning, remote config, backups)
 
-EXTRA_COMMANDS.append(provision.register)
+EXTRA_COMMANDS += [provision.register, backup.register]
 
 
 def main(argv: list[str] | None = None) -> int:

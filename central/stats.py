@@ -29,3 +29,7 @@ def stats(conn: sqlite3.Connection) -> dict:
 
 # Later stages (linking, claims) add their counts here.
 EXTRA_STATS: list = []
+
+from central.disk import disk_stats  # noqa: E402
+
+EXTRA_STATS.append(disk_stats)

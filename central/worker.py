@@ -17,7 +17,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from central import sdnotify
+from central import disk, sdnotify
 from central.ingest import Ingestor
 from edge import wire
 
@@ -128,10 +128,14 @@ class IngestWorker:
 
         def ping() -> None:
             sdnotify.notify("READY=1", f"STATUS=ingest worker {self.worker} starting")
+            disk_warning, disk_at = disk.check(self.cfg), time.monotonic()
             while not self._stop.wait(interval):
+                if time.monotonic() - disk_at > 60:
+                    disk_warning, disk_at = disk.check(self.cfg), time.monotonic()
                 if time.monotonic() - self.loop_at < interval:
                     state = "connected" if self.ready.is_set() else "connecting"
-                    sdnotify.notify("WATCHDOG=1", f"STATUS={state}, {self.processed} messages")
+                    sdnotify.notify("WATCHDOG=1", f"STATUS={state}, {self.processed} messages"
+                                    + (f"; {disk_warning}" if disk_warning else ""))
                 else:
                     log.warning("ingest loop stalled for %.0fs; withholding the watchdog ping",
                                 time.monotonic() - self.loop_at)
