@@ -114,3 +114,11 @@ def test_kiosk_run_reports_ready_and_pings(tmp_path, broker, kiosk_config):
     finally:
         proc.stop()
         sock.close()
+
+
+def test_install_script_parses_and_uses_apt_for_the_camera_stack():
+    script = UNITS / "install-kiosk.sh"
+    subprocess.run(["bash", "-n", str(script)], check=True)
+    text = script.read_text()
+    assert "python3-picamera2" in text and "python3-evdev" in text and "--system-site-packages" in text
+    assert "--no-deps" in text and "numpy==" in text  # pip must never replace apt's numpy
