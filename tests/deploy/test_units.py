@@ -27,16 +27,28 @@ def render_units(dest):
     return dest
 
 
-@pytest.mark.parametrize("name", UNIT_FILES)
-def test_unit_verifies(tmp_path, name):
+def verify(folder, unit) -> list[str]:
     tool = shutil.which("systemd-analyze")
     assert tool, "systemd-analyze missing (Debian package `systemd`; `make system-deps` installs it)"
-    folder = render_units(tmp_path / "units")
-    unit = name.replace("@.service", "@1.service")
     r = subprocess.run([tool, "verify", unit], cwd=folder, capture_output=True, text=True, timeout=60)
     # verify also reports on the host's own units it pulls in; only lines about ours count.
-    ours = [line for line in (r.stdout + r.stderr).splitlines() if line.startswith("returns-")]
-    assert not ours, "\n".join(ours)
+    return [line for line in (r.stdout + r.stderr).splitlines()
+            if line.startswith("returns-") or str(folder) in line]
+
+
+@pytest.mark.parametrize("name", UNIT_FILES)
+def test_unit_verifies(tmp_path, name):
+    folder = render_units(tmp_path / "units")
+    complaints = verify(folder, name.replace("@.service", "@1.service"))
+    assert not complaints, "\n".join(complaints)
+
+
+def test_verify_catches_a_broken_unit(tmp_path):
+    folder = render_units(tmp_path / "units")
+    unit = folder / "returns-hub.service"
+    unit.write_text(unit.read_text().replace("WatchdogSec=60", "WatchdogSec=soon\nRestartt=always"))
+    complaints = "\n".join(verify(folder, "returns-hub.service"))
+    assert "Restartt" in complaints and "soon" in complaints
 
 
 def test_units_are_supervised_and_hardened():
