@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -44,14 +43,18 @@ def table_counts(db: Path) -> dict[str, int]:
 
 
 def _copy(src: Path, dst: Path) -> str:
+    """temp → fsync → rename, hashing the bytes on the way (one read of the source)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(dst.name + ".tmp")
+    h = hashlib.sha256()
     with src.open("rb") as f, tmp.open("wb") as g:
-        shutil.copyfileobj(f, g, 1 << 20)
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+            g.write(block)
         g.flush()
         os.fsync(g.fileno())
     os.replace(tmp, dst)
-    return file_sha256(dst)
+    return h.hexdigest()
 
 
 def backup(data_dir: Path, out: Path) -> dict:
