@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+from typing import Callable
 
 
 def notify(*lines: str) -> bool:
@@ -30,3 +32,19 @@ def watchdog_interval_s(default: float = 10.0) -> float:
     if not usec or (pid and pid != str(os.getpid())):
         return default
     return max(int(usec) / 2_000_000, 0.5)
+
+
+def supervise(healthy: Callable[[], bool], status: Callable[[], str], stop: threading.Event,
+              default_interval: float = 5.0) -> threading.Thread:
+    """READY=1 now, then WATCHDOG=1 every WatchdogSec/2 while `healthy()`; for `ingest` and `serve`."""
+    interval = watchdog_interval_s(default_interval)
+
+    def run() -> None:
+        notify("READY=1", f"STATUS={status()}")
+        while not stop.wait(interval):
+            if healthy():
+                notify("WATCHDOG=1", f"STATUS={status()}")
+
+    t = threading.Thread(target=run, name="watchdog", daemon=True)
+    t.start()
+    return t

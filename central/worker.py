@@ -125,24 +125,22 @@ class IngestWorker:
         systemd (WatchdogSec=) restarts the worker; the broker redelivers what was not PUBACKed.
         """
         interval = sdnotify.watchdog_interval_s(default=5.0)
+        disk_state = {"warning": disk.check(self.cfg), "at": time.monotonic()}
 
-        def ping() -> None:
-            sdnotify.notify("READY=1", f"STATUS=ingest worker {self.worker} starting")
-            disk_warning, disk_at = disk.check(self.cfg), time.monotonic()
-            while not self._stop.wait(interval):
-                if time.monotonic() - disk_at > 60:
-                    disk_warning, disk_at = disk.check(self.cfg), time.monotonic()
-                if time.monotonic() - self.loop_at < interval:
-                    state = "connected" if self.ready.is_set() else "connecting"
-                    sdnotify.notify("WATCHDOG=1", f"STATUS={state}, {self.processed} messages"
-                                    + (f"; {disk_warning}" if disk_warning else ""))
-                else:
-                    log.warning("ingest loop stalled for %.0fs; withholding the watchdog ping",
-                                time.monotonic() - self.loop_at)
+        def healthy() -> bool:
+            stalled = time.monotonic() - self.loop_at
+            if stalled >= interval:
+                log.warning("ingest loop stalled for %.0fs; withholding the watchdog ping", stalled)
+            return stalled < interval
 
-        t = threading.Thread(target=ping, name="watchdog", daemon=True)
-        t.start()
-        return t
+        def status() -> str:
+            if time.monotonic() - disk_state["at"] > 60:
+                disk_state.update(warning=disk.check(self.cfg), at=time.monotonic())
+            state = "connected" if self.ready.is_set() else "connecting"
+            warning = f"; {disk_state['warning']}" if disk_state["warning"] else ""
+            return f"{state}, {self.processed} messages{warning}"
+
+        return sdnotify.supervise(healthy, status, self._stop, interval)
 
     def stop(self) -> None:
         self._stop.set()

@@ -21,6 +21,7 @@ class Station:
         self.cfg = cfg
         self.cfg.data_dir.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox.from_config(cfg)
+        self.health_checks: list = []
         # Settings and the gate model pushed by the hub; applied ones are reported at the next beat.
         self.remote = RemoteConfig(cfg, self.outbox, on_applied=self._report)
         self.remote.load_saved()
@@ -49,8 +50,12 @@ class Station:
         self.uplink.stop()
 
     def healthy(self) -> bool:
-        """Every thread the station needs is still running (the systemd watchdog asks this)."""
-        return self.uplink.alive() and self.heartbeat.alive()
+        """Every thread the station needs is still running (the systemd watchdog asks this).
+
+        Devices add their own check to `health_checks` (e.g. the camera: a frame in the last few
+        seconds), so a hung camera stops the pings and systemd restarts the station.
+        """
+        return self.uplink.alive() and self.heartbeat.alive() and all(c() for c in self.health_checks)
 
     def status_line(self) -> str:
         s = self.status()
