@@ -256,7 +256,8 @@ def cmd_broker_config(args) -> int:
 
 
 def register(sub) -> None:
-    s = sub.add_parser("kiosk", help="the fleet: add (credentials bundle), remove (revoke), list, push-config")
+    s = sub.add_parser("kiosk", help="the fleet: add (credentials bundle; again: a new password), "
+                                     "remove (revoke), list, push-config")
     s.add_argument("action", choices=["add", "list", "remove", "push-config"])
     s.add_argument("names", nargs="*")
     s.add_argument("--config", required=True)
