@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed-stamp
 # Debian packages the demo and tests need: "command:package" pairs.
 SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto tesseract:tesseract-ocr chromium:chromium
 
+SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto systemd-analyze:systemd openssl:openssl
+
 .PHONY: test demo bench system-deps venv clean demo-desk bench-desk
 
 $(STAMP): pyproject.toml

@@ -35,6 +35,7 @@ def cmd_ingest(args) -> int:
     signal.signal(signal.SIGTERM, _term)
     signal.signal(signal.SIGINT, _term)
     print(f"ingest worker {args.worker}: {cfg.broker.host}:{cfg.broker.port} → {cfg.db_path}", flush=True)
+    worker.watch()
     worker.run()
     return 0
 
@@ -44,29 +45,15 @@ def cmd_stats(args) -> int:
 
     cfg = _load(args)
     s = stats(hubdb.connect(cfg.db_path))
+    from central import disk
+
+    if warning := disk.check(cfg):
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(s, sort_keys=True))
     else:
         for k, v in s.items():
             print(f"{k:24} {v}")
-    return 0
-
-
-def cmd_kiosk(args) -> int:
-    from central.ingest import register_kiosk
-
-    cfg = _load(args)
-    conn = hubdb.connect(cfg.db_path)
-    if args.action == "add":
-        for name in args.names:
-            added = register_kiosk(conn, name)
-            print(f"{name}: {'added' if added else 'already registered'}")
-    else:
-        for row in conn.execute("SELECT id, state, state_at, telemetry_at FROM kiosks ORDER BY id"):
-            if args.json:
-                print(json.dumps(dict(row)))
-            else:
-                print(f"{row['id']:20} {row['state'] or '-':8} {row['state_at'] or ''}")
     return 0
 
 
@@ -84,13 +71,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--config", required=True)
     s.add_argument("--json", action="store_true", help="one JSON object")
     s.set_defaults(func=cmd_stats)
-
-    s = sub.add_parser("kiosk", help="register kiosks and list the fleet")
-    s.add_argument("action", choices=["add", "list"])
-    s.add_argument("names", nargs="*")
-    s.add_argument("--config", required=True)
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=cmd_kiosk)
 
     for register in EXTRA_COMMANDS:
         register(sub)
@@ -126,6 +106,10 @@ def _claims_commands(sub) -> None:
 
 
 EXTRA_COMMANDS.append(_claims_commands)
+
+from central import backup, provision  # noqa: E402  (fleet provisioning, remote config, backups)
+
+EXTRA_COMMANDS += [provision.register, backup.register]
 
 
 def main(argv: list[str] | None = None) -> int:

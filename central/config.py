@@ -57,6 +57,8 @@ class WebConfig(_Section):
 
     def metrics_token(self) -> str | None:
         return read_secret(self.metrics_token_env, self.metrics_token_credential)
+
+
 class CategoryConfig(_Section):
     code: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     label: str
@@ -68,6 +70,27 @@ class ClaimsConfig(_Section):
     categories: list[CategoryConfig] = []
     small_value_limit: float = Field(250.0, ge=0)  # an exception "because the value is small" stays under this
     credit_due_days: int = Field(30, ge=1)
+class ProvisionConfig(_Section):
+    """Where the production broker's files live, and what a new kiosk's bundle points at."""
+    passwd_file: Path | None = None  # unset: `kiosk add` only registers the kiosk in the hub
+    acl_file: Path | None = None
+    broker_pid_file: Path | None = None  # Mosquitto is sent SIGHUP (reload users and ACL) after a change
+    bundle_dir: Path | None = None  # default: {data_dir}/kiosks
+    broker_host: str = "hub.local"  # the name kiosks reach the broker by (on the server certificate)
+    broker_port: int = Field(8883, ge=1, le=65535)
+    client_cert_port: int | None = Field(None, ge=1, le=65535)
+    tls: bool = True
+    ca_file: Path | None = None  # copied into each bundle
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    bind: str = "0.0.0.0"
+    persistence_dir: Path = Path("/var/lib/mosquitto")
+    run_as_user: str = "mosquitto"
+    max_queued_messages: int = Field(5000, gt=0)
+    max_queued_mb: int = Field(512, gt=0)
+    kiosk_etc_dir: Path = Path("/etc/returns-desk")
+    kiosk_data_dir: Path = Path("/var/lib/returns-desk")
+    disk_min_free_mb: int = Field(2000, ge=0)  # the hub warns in stats and logs below this
 
 
 class HubConfig(_Section):
@@ -76,6 +99,7 @@ class HubConfig(_Section):
     ingest: IngestConfig = IngestConfig()
     web: WebConfig = WebConfig()
     claims: ClaimsConfig = ClaimsConfig()
+    provision: ProvisionConfig = ProvisionConfig()
 
     @property
     def db_path(self) -> Path:

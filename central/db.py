@@ -12,7 +12,7 @@ from typing import Iterator
 
 import sqlite_utils
 
-from central import audit, fleet, schema_claims, schema_ingest, users
+from central import audit, fleet, schema_claims, schema_ingest, schema_provision, users
 from central.redact import schema as schema_redaction
 
 MIGRATION_SETS = [
@@ -22,6 +22,7 @@ MIGRATION_SETS = [
     users.migrations,
     fleet.migrations,
     schema_claims.migrations,
+    schema_provision.migrations,
 ]
 
 

@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import re
-import shutil
 import sqlite3
 import zipfile
 from concurrent.futures import ProcessPoolExecutor

@@ -41,3 +41,7 @@ def _claim_stats(conn: sqlite3.Connection) -> dict:
 
 
 EXTRA_STATS.append(_claim_stats)
+
+from central.disk import disk_stats  # noqa: E402
+
+EXTRA_STATS.append(disk_stats)

@@ -14,6 +14,7 @@ import collections
 import logging
 import ssl
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import paho.mqtt.client as mqtt
@@ -21,6 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from central import disk, sdnotify
 from central.ingest import Ingestor
 from edge import wire
 
@@ -36,10 +38,12 @@ class IngestWorker:
         self._local = threading.local()
         self.ready = threading.Event()
         self.processed = 0
+        self.loop_at = time.monotonic()  # last time the MQTT loop came round; the watchdog reads it
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(cfg.ingest.threads, thread_name_prefix=f"ingest-{worker}")
         self._pending: collections.deque = collections.deque()
         self._cv = threading.Condition()
+        self._waiting_since: float | None = None  # when the message the acker waits on arrived
         self._generation = 0  # bumps on every connect: mids of an older connection are never acked
         self._acker = threading.Thread(target=self._ack_loop, name=f"acker-{worker}", daemon=True)
         self._client = mqtt.Client(
@@ -93,7 +97,7 @@ class IngestWorker:
             return
         fut = self._pool.submit(lambda: self.ingestor().handle(msg.topic, msg.payload))
         with self._cv:
-            self._pending.append((self._generation, msg, fut))
+            self._pending.append((self._generation, msg, fut, time.monotonic()))
             self._cv.notify()
 
     def _handle_inline(self, client, msg) -> None:
@@ -112,7 +116,7 @@ class IngestWorker:
                     self._cv.wait(0.5)
                 if not self._pending:
                     return
-                generation, msg, fut = self._pending.popleft()
+                generation, msg, fut, self._waiting_since = self._pending.popleft()
             try:
                 outcome = fut.result()
             except Exception:
@@ -120,6 +124,8 @@ class IngestWorker:
                 log.exception("ingest failed for a message on %s; reconnecting for redelivery", msg.topic)
                 self._client.disconnect()
                 continue
+            finally:
+                self._waiting_since = None
             if generation != self._generation:
                 continue
             if msg.qos > 0:
@@ -144,13 +150,54 @@ class IngestWorker:
             except OSError as e:
                 log.warning("broker %s:%s unreachable (%s); retrying in %.0fs",
                             self.cfg.broker.host, self.cfg.broker.port, e, delay)
-                self._stop.wait(delay)
+                self._pause(delay)
                 delay = min(delay * 2, 30)
                 continue
             delay = 1.0
-            self._client.loop_forever(retry_first_connection=False)
+            self._serve()
             if not self._stop.is_set():
-                self._stop.wait(delay)
+                self._pause(delay)
+
+    def _pause(self, seconds: float) -> None:
+        """Back off before reconnecting; waiting for the broker is not a hang."""
+        end = time.monotonic() + seconds
+        while not self._stop.is_set() and time.monotonic() < end:
+            self.loop_at = time.monotonic()
+            self._stop.wait(min(1.0, end - time.monotonic()))
+
+    def _serve(self) -> None:
+        """paho's loop, one pass at a time, so the watchdog can see it come round."""
+        while not self._stop.is_set():
+            self.loop_at = time.monotonic()
+            if self._client.loop(timeout=1.0) != mqtt.MQTT_ERR_SUCCESS:
+                return  # connection lost: run() reconnects (same persistent session)
+        self._client.loop(timeout=0.2)  # flush the DISCONNECT
+
+    def watch(self) -> threading.Thread:
+        """Tell systemd READY=1, then WATCHDOG=1 only while the MQTT loop keeps coming round.
+
+        A message handler stuck on a locked database or a hung socket call stops the pings, and
+        systemd (WatchdogSec=) restarts the worker; the broker redelivers what was not PUBACKed.
+        """
+        interval = sdnotify.watchdog_interval_s(default=5.0)
+        disk_state = {"warning": disk.check(self.cfg), "at": time.monotonic()}
+
+        def healthy() -> bool:
+            now = time.monotonic()
+            # the MQTT loop, and the photo the acker waits on (a store stuck on a locked database)
+            stalled = max(now - self.loop_at, now - (self._waiting_since or now))
+            if stalled >= interval:
+                log.warning("ingest loop stalled for %.0fs; withholding the watchdog ping", stalled)
+            return stalled < interval
+
+        def status() -> str:
+            if time.monotonic() - disk_state["at"] > 60:
+                disk_state.update(warning=disk.check(self.cfg), at=time.monotonic())
+            state = "connected" if self.ready.is_set() else "connecting"
+            warning = f"; {disk_state['warning']}" if disk_state["warning"] else ""
+            return f"{state}, {self.processed} messages{warning}"
+
+        return sdnotify.supervise(healthy, status, self._stop, interval)
 
     def stop(self) -> None:
         self._stop.set()

@@ -32,7 +32,14 @@ def cmd_run(args) -> int:
     print(f"kiosk {cfg.kiosk_id}: data in {cfg.data_dir}, broker {cfg.broker.host}:{cfg.broker.port}", flush=True)
     if station.server:
         print(f"desk screen: {station.screen_url}", flush=True)
-    stop.wait()
+    from edge import sdnotify
+
+    sdnotify.notify("READY=1", f"STATUS={station.status_line()}")
+    while not stop.wait(sdnotify.watchdog_interval_s()):
+        # A hung thread (camera, uplink) stops the pings, and systemd restarts the service.
+        if station.healthy():
+            sdnotify.notify("WATCHDOG=1", f"STATUS={station.status_line()}")
+    sdnotify.notify("STOPPING=1")
     station.stop()
     return 0
 
@@ -60,8 +67,12 @@ def cmd_status(args) -> int:
     from edge.outbox import Outbox
 
     cfg = kconfig.load_config(args.config)
-    s = Outbox.from_config(cfg).stats()
+    from edge.station import Station
+
+    outbox = Outbox.from_config(cfg)
+    s = outbox.stats()
     s["kiosk"] = cfg.kiosk_id
+    s.update(Station.offline_status(cfg, outbox))
     if args.json:
         print(json.dumps(s, sort_keys=True))
     else:

@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from edge.wire import ConfigError, load_toml_model, read_secret
+from edge.wire import ConfigError, format_validation_error, load_toml_model, read_secret
 
-__all__ = ["ConfigError", "KioskConfig", "load_config", "read_secret"]
+__all__ = ["ConfigError", "KioskConfig", "format_validation_error", "load_config", "read_secret"]
 
 
 class _Section(BaseModel):

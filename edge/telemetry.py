@@ -62,3 +62,6 @@ class Heartbeat:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()

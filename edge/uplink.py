@@ -98,6 +98,11 @@ class Uplink:
         self._client.loop_stop()
         self.outbox.close()
 
+    def alive(self) -> bool:
+        """The sender thread and paho's network thread both still run."""
+        net = getattr(self._client, "_thread", None)
+        return bool(self._thread and self._thread.is_alive() and net is not None and net.is_alive())
+
     def wake(self) -> None:
         self._wake.set()
 

@@ -305,6 +305,15 @@ def read_secret(env: str, credential: str) -> str | None:
     return None
 
 
+def format_validation_error(source, err) -> str:
+    """A pydantic ValidationError as lines a person can act on: the source, then each key and what is wrong."""
+    lines = [f"{source}: invalid configuration"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"  {key}: {'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}")
+    return "\n".join(lines)
+
+
 def load_toml_model(path, model):
     """Parse a TOML file into a pydantic model; any problem is a ConfigError naming the file and key.
 
@@ -326,11 +335,7 @@ def load_toml_model(path, model):
     try:
         cfg = model.model_validate(data)
     except ValidationError as e:
-        lines = [f"{path}: invalid configuration"]
-        for err in e.errors():
-            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            lines.append(f"  {key}: {'unknown key' if err['type'] == 'extra_forbidden' else err['msg']}")
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError(format_validation_error(path, e)) from None
     data_dir = getattr(cfg, "data_dir", None)
     if data_dir is not None and not data_dir.is_absolute():
         cfg.data_dir = (path.parent / data_dir).resolve()
