@@ -44,3 +44,7 @@ bench: system-deps $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo-data test-artifacts
+
+.PHONY: bench-redact
+bench-redact: system-deps $(STAMP)
+	$(PY) tests/bench/bench_redact.py --photos 100

@@ -68,8 +68,9 @@ class Redacted:
 
 
 def redact(img: Image.Image, customer: Customer | None = None, *, regions: list[Region] | None = None,
-           detectors=DETECTORS) -> Redacted:
-    """Burn `regions` (or, when None, what the detectors find) and then any code that still reads."""
+           detectors=DETECTORS, cleared: list[Region] = ()) -> Redacted:
+    """Burn `regions` (or, when None, what the detectors find), then whatever the verification would
+    still find: a code that reads, a sure face the burning uncovered (not one the buyer cleared)."""
     ms = {}
     t = time.perf_counter()
     found = find_regions(img, customer, detectors) if regions is None else []
@@ -78,13 +79,20 @@ def redact(img: Image.Image, customer: Customer | None = None, *, regions: list[
     out = burn(img, applied)
     for _ in range(MAX_RESCANS):
         # Whatever a buyer decided, a code that still decodes is covered: codes are facts, not judgement.
-        more = codes.detect(out)
+        more = codes.detect(out) + _open_faces(out, applied, cleared)
         if not more:
             break
         found += more
         applied += more
         out = burn(out, more)
     return Redacted(out, found, applied, ms)
+
+
+def _open_faces(img, burned, cleared) -> list[Region]:
+    """Sure faces that are neither mostly on a burned box (the cascade answering its edges) nor cleared."""
+    return [f for f in faces.detect(img, min_neighbors=VERIFY_FACE_NEIGHBORS)
+            if not any(_covered(f.box, b.box) > 0.5 for b in burned)
+            and not any(_overlap(f.box, c.box) > 0.3 for c in cleared)]
 
 
 def verify(img: Image.Image, customer: Customer | None = None, *, cleared: list[Region] = (),
@@ -97,10 +105,8 @@ def verify(img: Image.Image, customer: Customer | None = None, *, cleared: list[
     problems = []
     for fmt, _, box in codes.read(img):
         problems.append(f"a {fmt} code still decodes at {list(box)}")
-    for face in faces.detect(img, min_neighbors=VERIFY_FACE_NEIGHBORS):
-        on_fill = any(_covered(face.box, b.box) > 0.5 for b in burned)
-        if not on_fill and not any(_overlap(face.box, c.box) > 0.3 for c in cleared):
-            problems.append(f"a face is still detected at {list(face.box)}")
+    for face in _open_faces(img, burned, cleared):
+        problems.append(f"a face is still detected at {list(face.box)}")
     if customer:
         words, _ = text.ocr_words(img)
         for fld, score, _run in text.customer_matches(words, customer):
@@ -153,13 +159,14 @@ def process(job: PhotoJob) -> PhotoResult:
     img = load(job.source, job.max_side)
     customer = Customer.from_dict(job.customer) if job.customer else None
     stored = None if job.stored is None else [from_fraction(d, img.size) for d in job.stored]
-    red = redact(img, customer, regions=stored)
+    cleared = [from_fraction(d, img.size) for d in job.cleared]
+    red = redact(img, customer, regions=stored, cleared=cleared)
     jpeg = metadata.encode(red.image, job.quality)
     t1 = time.perf_counter()
     # Verify the bytes that will ship, not the in-memory image.
     problems = [f"metadata left: {m}" for m in metadata.leftovers(jpeg)]
     problems += verify(Image.open(io.BytesIO(jpeg)).convert("RGB"), customer,
-                       cleared=[from_fraction(d, img.size) for d in job.cleared], burned=red.applied)
+                       cleared=cleared, burned=red.applied)
     ms = red.ms | {"redact": round((t1 - t0) * 1000), "verify": round((time.perf_counter() - t1) * 1000)}
     return PhotoResult(job.key, jpeg, img.size, [to_fraction(r, img.size) for r in red.found],
                        [to_fraction(r, img.size) for r in red.applied], problems, ms)

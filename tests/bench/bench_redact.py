@@ -204,14 +204,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--photos", type=int, default=100)
     ap.add_argument("--skip-packet", action="store_true")
+    ap.add_argument("--only-packet", action="store_true")
     args = ap.parse_args()
     if not SHARED_DATA.exists():
         print(f"note: {SHARED_DATA} absent; real-photo parts are skipped", file=sys.stderr)
     rng = random.Random(6)
     bgs = backgrounds()
     out = {}
-    for name, fn in (("faces", lambda: bench_faces(bgs)), ("codes", lambda: bench_codes(bgs)),
-                     ("text", lambda: bench_text(bgs, rng)), ("false_area", lambda: bench_false_area(rng))):
+    parts = () if args.only_packet else (("faces", lambda: bench_faces(bgs)), ("codes", lambda: bench_codes(bgs)),
+                     ("text", lambda: bench_text(bgs, rng)), ("false_area", lambda: bench_false_area(rng)))
+    for name, fn in parts:
         t = time.perf_counter()
         out.update(fn())
         print(f"{name}: {time.perf_counter() - t:.1f}s", file=sys.stderr, flush=True)
