@@ -45,6 +45,10 @@ bench: system-deps $(STAMP)
 clean:
 	rm -rf $(VENV) demo-data test-artifacts
 
+.PHONY: bench-claims
+bench-claims: $(STAMP)
+	$(PY) tests/bench/bench_claims.py
+
 .PHONY: bench-redact
 bench-redact: system-deps $(STAMP)
 	$(PY) tests/bench/bench_redact.py --photos 100

@@ -109,6 +109,16 @@ from central.packet_cli import register as _register_packet  # noqa: E402
 EXTRA_COMMANDS.append(_register_packet)
 
 
+def _claims_commands(sub) -> None:
+    from central import claims_cli, returns_cli
+
+    returns_cli.register(sub)
+    claims_cli.register(sub)
+
+
+EXTRA_COMMANDS.append(_claims_commands)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

@@ -36,10 +36,24 @@ class IngestConfig(_Section):
     session_expiry_s: int = Field(7 * 24 * 3600, gt=0)
 
 
+class CategoryConfig(_Section):
+    code: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    label: str
+    aliases: list[str] = []
+
+
+class ClaimsConfig(_Section):
+    # Empty: the default taxonomy in central/taxonomy.py.
+    categories: list[CategoryConfig] = []
+    small_value_limit: float = Field(250.0, ge=0)  # an exception "because the value is small" stays under this
+    credit_due_days: int = Field(30, ge=1)
+
+
 class HubConfig(_Section):
     data_dir: Path
     broker: BrokerConfig = BrokerConfig()
     ingest: IngestConfig = IngestConfig()
+    claims: ClaimsConfig = ClaimsConfig()
 
     @property
     def db_path(self) -> Path:

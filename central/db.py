@@ -12,12 +12,13 @@ from typing import Iterator
 
 import sqlite_utils
 
-from central import audit, schema_ingest
+from central import audit, schema_claims, schema_ingest
 from central.redact import schema as schema_redaction
 
 MIGRATION_SETS = [
     schema_ingest.migrations,
     audit.migrations,
+    schema_claims.migrations,
     schema_redaction.migrations,
 ]
 

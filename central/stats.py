@@ -29,3 +29,15 @@ def stats(conn: sqlite3.Connection) -> dict:
 
 # Later stages (linking, claims) add their counts here.
 EXTRA_STATS: list = []
+
+
+def _claim_stats(conn: sqlite3.Connection) -> dict:
+    from central import linking
+
+    out = linking.counts(conn)
+    out["claims_by_state"] = dict(conn.execute("SELECT state, count(*) FROM claims GROUP BY state"))
+    out["claims"] = sum(out["claims_by_state"].values())
+    return out
+
+
+EXTRA_STATS.append(_claim_stats)

@@ -11,6 +11,8 @@ from central import db as hubdb
 # Blueprints register here (module path, attribute); each stage adds its own line.
 BLUEPRINTS: list[tuple[str, str]] = [
     ("central.web.health", "bp"),
+    ("central.web.api_returns", "bp"),
+    ("central.web.api", "bp"),
     ("central.web.redact_api", "bp"),
 ]
 
