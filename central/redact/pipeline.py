@@ -51,10 +51,10 @@ def find_regions(img: Image.Image, customer: Customer | None = None, detectors=D
 
 
 def dedupe(regions: list[Region]) -> list[Region]:
-    """Drop a region lying wholly inside a bigger one: the same words matched as name and as e-mail."""
+    """Drop a repeat: the same reason found again inside a region already kept (each why stays on record)."""
     keep: list[Region] = []
     for r in sorted(regions, key=lambda r: -r.box[2] * r.box[3]):
-        if not any(_overlap(r.box, k.box) > 0.97 for k in keep):
+        if not any(r.why == k.why and _overlap(r.box, k.box) > 0.97 for k in keep):
             keep.append(r)
     return keep
 
