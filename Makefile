@@ -62,3 +62,7 @@ bench-gate: $(STAMP)
 
 gate-model: $(STAMP)
 	$(PY) models/build_gate_model.py
+
+.PHONY: bench-redact
+bench-redact: system-deps $(STAMP)
+	$(PY) tests/bench/bench_redact.py --photos 100

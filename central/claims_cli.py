@@ -149,3 +149,5 @@ def register(sub) -> None:
         s.add_argument(f"--{line.replace('_', '-')}", dest=line, required=False, default="")
     s = add("reconcile", "claimed vs recovered for one supplier")
     s.add_argument("--supplier", required=True)
+    from central.packet_cli import register_claim_export
+    register_claim_export(add)

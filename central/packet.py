@@ -127,7 +127,7 @@ def export_packet(conn: sqlite3.Connection, claim: PacketClaim, out_dir: Path, a
             rschema.record_found(conn, p.photo_sha, r.found, actor)
         problems += [f"photo {p.photo_sha[:12]}: {x}" for x in r.problems]
     if problems:
-        raise ExportRefused(problems)
+        raise ExportRefused(sorted(set(problems)))
     files = build_files(claim, results)
     customers = [Customer.from_dict(p.customer) for p in claim.photos if p.customer]
     problems = check_packet(files, customers)

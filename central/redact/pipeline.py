@@ -51,25 +51,28 @@ def find_regions(img: Image.Image, customer: Customer | None = None, detectors=D
 
 
 def dedupe(regions: list[Region]) -> list[Region]:
-    """Drop a region lying wholly inside a bigger one: the same words matched as name and as e-mail."""
+    """Drop a repeat: the same reason found again inside a region already kept (each why stays on record)."""
     keep: list[Region] = []
     for r in sorted(regions, key=lambda r: -r.box[2] * r.box[3]):
-        if not any(_overlap(r.box, k.box) > 0.97 for k in keep):
+        if not any(r.why == k.why and _overlap(r.box, k.box) > 0.97 for k in keep):
             keep.append(r)
     return keep
 
 
 @dataclass
 class Redacted:
-    image: Image.Image
+    image: Image.Image            # the shipped pixels: `jpeg` decoded again
     found: list[Region]           # what the detectors found this time (pixels of `image`)
     applied: list[Region]         # what was burned in (pixels of `image`)
     ms: dict = field(default_factory=dict)
+    jpeg: bytes = b""
+    left: list[str] = field(default_factory=list)  # what the last re-scan still found (blocks an export)
 
 
 def redact(img: Image.Image, customer: Customer | None = None, *, regions: list[Region] | None = None,
-           detectors=DETECTORS) -> Redacted:
-    """Burn `regions` (or, when None, what the detectors find) and then any code that still reads."""
+           detectors=DETECTORS, cleared: list[Region] = (), quality: int = 88) -> Redacted:
+    """Burn `regions` (or, when None, what the detectors find); encode; scan the decoded JPEG for codes
+    that still read and sure faces the burning uncovered (not ones the buyer cleared); burn those too."""
     ms = {}
     t = time.perf_counter()
     found = find_regions(img, customer, detectors) if regions is None else []
@@ -77,14 +80,23 @@ def redact(img: Image.Image, customer: Customer | None = None, *, regions: list[
     applied = list(regions if regions is not None else found)
     out = burn(img, applied)
     for _ in range(MAX_RESCANS):
+        jpeg = metadata.encode(out, quality)
+        shipped = Image.open(io.BytesIO(jpeg)).convert("RGB")
         # Whatever a buyer decided, a code that still decodes is covered: codes are facts, not judgement.
-        more = codes.detect(out)
+        more = codes.detect(shipped) + _open_faces(shipped, applied, cleared)
         if not more:
-            break
+            return Redacted(shipped, found, applied, ms, jpeg)
         found += more
         applied += more
         out = burn(out, more)
-    return Redacted(out, found, applied, ms)
+    return Redacted(shipped, found, applied, ms, jpeg, [f"{r.why} still found at {list(r.box)}" for r in more])
+
+
+def _open_faces(img, burned, cleared) -> list[Region]:
+    """Sure faces that are neither mostly on a burned box (the cascade answering its edges) nor cleared."""
+    return [f for f in faces.detect(img, min_neighbors=VERIFY_FACE_NEIGHBORS)
+            if not any(_covered(f.box, b.box) > 0.5 for b in burned)
+            and not any(_overlap(f.box, c.box) > 0.3 for c in cleared)]
 
 
 def verify(img: Image.Image, customer: Customer | None = None, *, cleared: list[Region] = (),
@@ -97,15 +109,17 @@ def verify(img: Image.Image, customer: Customer | None = None, *, cleared: list[
     problems = []
     for fmt, _, box in codes.read(img):
         problems.append(f"a {fmt} code still decodes at {list(box)}")
-    for face in faces.detect(img, min_neighbors=VERIFY_FACE_NEIGHBORS):
-        on_fill = any(_covered(face.box, b.box) > 0.5 for b in burned)
-        if not on_fill and not any(_overlap(face.box, c.box) > 0.3 for c in cleared):
-            problems.append(f"a face is still detected at {list(face.box)}")
-    if customer:
-        words, _ = text.ocr_words(img)
-        for fld, score, _run in text.customer_matches(words, customer):
-            problems.append(f"the customer's {fld} is still readable by OCR (fuzzy {score:.2f})")
-    return problems
+    for face in _open_faces(img, burned, cleared):
+        problems.append(f"a face is still detected at {list(face.box)}")
+    return problems + customer_left(img, customer)
+
+
+def customer_left(img: Image.Image, customer: Customer | None) -> list[str]:
+    if not customer:
+        return []
+    words, _ = text.ocr_words(img)
+    return [f"the customer's {fld} is still readable by OCR (fuzzy {score:.2f})"
+            for fld, score, _run in text.customer_matches(words, customer)]
 
 
 def _overlap(a, b) -> float:
@@ -148,20 +162,20 @@ class PhotoResult:
 
 
 def process(job: PhotoJob) -> PhotoResult:
-    """Load, redact, encode, decode what was encoded, verify: the unit of work of a packet."""
+    """Load, redact, encode, re-scan the shipped bytes, look for the customer's strings: a packet's unit of work."""
     t0 = time.perf_counter()
     img = load(job.source, job.max_side)
     customer = Customer.from_dict(job.customer) if job.customer else None
     stored = None if job.stored is None else [from_fraction(d, img.size) for d in job.stored]
-    red = redact(img, customer, regions=stored)
-    jpeg = metadata.encode(red.image, job.quality)
+    cleared = [from_fraction(d, img.size) for d in job.cleared]
+    red = redact(img, customer, regions=stored, cleared=cleared, quality=job.quality)
     t1 = time.perf_counter()
-    # Verify the bytes that will ship, not the in-memory image.
-    problems = [f"metadata left: {m}" for m in metadata.leftovers(jpeg)]
-    problems += verify(Image.open(io.BytesIO(jpeg)).convert("RGB"), customer,
-                       cleared=[from_fraction(d, img.size) for d in job.cleared], burned=red.applied)
+    # The codes-and-faces re-scan of the shipped bytes happened inside redact(); what it still found
+    # blocks, and so does metadata or a customer string OCR can read.
+    problems = [f"metadata left: {m}" for m in metadata.leftovers(red.jpeg)] + red.left
+    problems += customer_left(red.image, customer)
     ms = red.ms | {"redact": round((t1 - t0) * 1000), "verify": round((time.perf_counter() - t1) * 1000)}
-    return PhotoResult(job.key, jpeg, img.size, [to_fraction(r, img.size) for r in red.found],
+    return PhotoResult(job.key, red.jpeg, img.size, [to_fraction(r, img.size) for r in red.found],
                        [to_fraction(r, img.size) for r in red.applied], problems, ms)
 
 

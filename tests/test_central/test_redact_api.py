@@ -72,7 +72,7 @@ def test_token_required(hub):
 
 def test_buyer_removes_a_region_and_adds_one_and_the_export_follows(hub, tmp_path):
     cfg, conn, sha, client = hub
-    auth = {"Authorization": f"Bearer {TOKEN}"}
+    auth = {"Authorization": f"Bearer {TOKEN}", "X-Actor": "buyer.bo"}
     first = _export(cfg, conn, sha, tmp_path / "p1")
     listed = client.get(f"/api/photos/{sha}/regions", headers=auth).get_json()
     assert listed["scanned"] is True
@@ -82,10 +82,10 @@ def test_buyer_removes_a_region_and_adds_one_and_the_export_follows(hub, tmp_pat
     assert not _is_filled(first, 0.05, 0.95)
 
     r = client.patch(f"/api/regions/{face['id']}", headers=auth,
-                     json={"active": False, "why": "test: face region off", "actor": "buyer.bo"})
+                     json={"active": False, "why": "test: face region off"})
     assert r.status_code == 200 and r.get_json()["active"] == 0
     r = client.post(f"/api/photos/{sha}/regions", headers=auth,
-                    json={"x": 0.0, "y": 0.9, "w": 0.1, "h": 0.1, "why": "sticker", "actor": "buyer.bo"})
+                    json={"x": 0.0, "y": 0.9, "w": 0.1, "h": 0.1, "why": "sticker"})
     assert r.status_code == 201 and r.get_json()["source"] == "manual"
 
     second = _export(cfg, conn, sha, tmp_path / "p2")
@@ -94,5 +94,5 @@ def test_buyer_removes_a_region_and_adds_one_and_the_export_follows(hub, tmp_pat
     actions = [e["action"] for e in audit.entries(conn, "redaction_region")]
     assert sorted(actions) == ["redaction.add", "redaction.remove"]
     removed = next(e for e in audit.entries(conn, "redaction_region") if e["action"] == "redaction.remove")
-    assert removed["actor"] == "buyer.bo" and json.loads(removed["after"])["reason"] == "test: face region off"
+    assert removed["actor"] == "api:buyer.bo" and json.loads(removed["after"])["reason"] == "test: face region off"
     assert len(conn.execute("SELECT * FROM packet_exports").fetchall()) == 2
