@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
 # Later stages add their sub-commands here: a function taking the sub-parser collection.
 EXTRA_COMMANDS: list = []
 
+from central import claims_cli, returns_cli  # noqa: E402
+
+EXTRA_COMMANDS += [returns_cli.register, claims_cli.register]
+
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)

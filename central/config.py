@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from central.taxonomy import DEFAULT_CATEGORIES
 from edge.wire import ConfigError, load_toml_model, read_secret
 
 __all__ = ["ConfigError", "HubConfig", "load_config", "read_secret"]
@@ -35,10 +36,25 @@ class IngestConfig(_Section):
     session_expiry_s: int = Field(7 * 24 * 3600, gt=0)
 
 
+class DefectCategory(_Section):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    aliases: list[str] = []
+
+
+class ClaimsConfig(_Section):
+    categories: list[DefectCategory] = [DefectCategory(**c) for c in DEFAULT_CATEGORIES]
+    currency: str = "EUR"
+    small_value_limit: float = Field(150.0, ge=0)  # at or below, an approval may be a small-value exception
+    credit_due_days: int = Field(30, ge=1)
+    evidence_due_days: int = Field(14, ge=1)
+
+
 class HubConfig(_Section):
     data_dir: Path
     broker: BrokerConfig = BrokerConfig()
     ingest: IngestConfig = IngestConfig()
+    claims: ClaimsConfig = ClaimsConfig()
 
     @property
     def db_path(self) -> Path:

@@ -13,11 +13,13 @@ from typing import Iterator
 import sqlite_utils
 
 from central import audit, schema_ingest
+from central import claims_schema, linking_schema, returns_schema
 
 MIGRATION_SETS = [
     schema_ingest.migrations,
     audit.migrations,
 ]
+MIGRATION_SETS += [returns_schema.migrations, linking_schema.migrations, claims_schema.migrations]
 
 
 def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:
