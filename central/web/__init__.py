@@ -11,6 +11,7 @@ from central import db as hubdb
 # Blueprints register here (module path, attribute); each stage adds its own line.
 BLUEPRINTS: list[tuple[str, str]] = [
     ("central.web.health", "bp"),
+    ("central.web.api", "bp"),
 ]
 
 
