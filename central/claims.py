@@ -49,7 +49,8 @@ def gather(conn: sqlite3.Connection, supplier: str, po: str, batch: str | None, 
     tax = Taxonomy(settings.categories)
     q = ("SELECT l.id, l.return_ref, l.sku, l.product, l.quantity, l.unit_value, l.batch, pl.photo_id, "
          "pl.category, p.label_check FROM return_lines l JOIN photo_links pl ON pl.line_id = l.id "
-         "AND pl.status = 'linked' JOIN photos p ON p.photo_id = pl.photo_id WHERE l.supplier = ? AND l.po = ?")
+         # `+` keeps SQLite off the status index: most photos are linked, the PO's lines are few.
+         "AND +pl.status = 'linked' JOIN photos p ON p.photo_id = pl.photo_id WHERE l.supplier = ? AND l.po = ?")
     args = [supplier, po]
     if batch:
         q += " AND l.batch = ?"

@@ -85,7 +85,7 @@ def handoff(conn: sqlite3.Connection, claim_id, today: date | None = None) -> di
 
     missing = []
     no_line = conn.execute(
-        "SELECT count(*) FROM photo_links WHERE status = 'linked' AND line_id IS NULL "
+        "SELECT count(*) FROM photo_links WHERE +status = 'linked' AND line_id IS NULL "
         "AND return_ref IN (SELECT value FROM json_each(?))", (json.dumps(doc["returns"]),)).fetchone()[0]
     if no_line:
         missing.append(f"{no_line} photo(s) of these returns are not linked to a SKU line")
