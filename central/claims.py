@@ -48,7 +48,7 @@ def gather(conn: sqlite3.Connection, supplier: str, po: str, batch: str | None, 
     """The evidence from linked returns: defects by category, SKUs, quantity, value, label checks."""
     tax = Taxonomy(settings.categories)
     q = ("SELECT l.id, l.return_ref, l.sku, l.product, l.quantity, l.unit_value, l.batch, pl.photo_id, "
-         "pl.category, p.label_check FROM return_lines l JOIN photo_links pl ON pl.line_id = l.id "
+         "pl.category, p.label_check, p.kiosk, p.sha256, p.captured_at FROM return_lines l JOIN photo_links pl ON pl.line_id = l.id "
          # `+` keeps SQLite off the status index: most photos are linked, the PO's lines are few.
          "AND +pl.status = 'linked' JOIN photos p ON p.photo_id = pl.photo_id WHERE l.supplier = ? AND l.po = ?")
     args = [supplier, po]
@@ -60,7 +60,9 @@ def gather(conn: sqlite3.Connection, supplier: str, po: str, batch: str | None, 
     for r in conn.execute(q + " ORDER BY l.return_ref, pl.photo_id", args):
         code = r["category"] or UNCATEGORISED
         d = defects.setdefault(code, {"label": tax.label(r["category"]), "photos": [], "returns": [], "skus": []})
-        d["photos"].append(r["photo_id"])
+        # The version keeps what it showed of each photo, so reading it back needs no photo lookups.
+        d["photos"].append({k: r[k] for k in ("photo_id", "return_ref", "sku", "batch", "kiosk", "sha256",
+                                              "captured_at")} | {"po": po})
         for key, val in (("returns", r["return_ref"]), ("skus", r["sku"])):
             if val not in d[key]:
                 d[key].append(val)

@@ -70,6 +70,9 @@ def approve(conn: sqlite3.Connection, claim_id, actor: str, *, step: str, po: st
             raise ClaimError(f"this claim is for PO {claim['po']}, not {po}: an approval covers one PO")
         if version_n != claim["current_version"]:
             raise Conflict(f"version {version_n} is not the current version ({claim['current_version']}) of claim {claim_id}")
+        if conn.execute("SELECT 1 FROM claim_decisions WHERE claim_id = ? AND version = ? AND kind = 'refusal'",
+                        (claim["id"], version_n)).fetchone():
+            raise Conflict(f"version {version_n} was refused; make a corrected version and approve that")
         doc = version(conn, claim_id, version_n)["content"]
         if exception == "small_value" and doc["value"]["claimed"] > settings.small_value_limit:
             raise ClaimError(f"claimed {doc['value']['currency']} {doc['value']['claimed']:.2f} is above the "

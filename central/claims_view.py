@@ -1,5 +1,5 @@
-"""The claim file as one read: claims → web / CLI / packet. Everything a page or a packet needs for one claim,
-read by primary keys and small indexed lists (no scans), so it stays fast beside a million photos."""
+"""The claim file as one read: claims → web / CLI / packet. Everything a page or a packet needs for one claim;
+the version document already holds what it showed of each photo, so a read is a few primary-key lookups."""
 
 from __future__ import annotations
 
@@ -22,37 +22,19 @@ def versions(conn: sqlite3.Connection, claim_id) -> list[dict]:
     return rows
 
 
-def _photos(conn: sqlite3.Connection, photo_ids: list[str]) -> dict[str, dict]:
-    out = {}
-    for i in range(0, len(photo_ids), 500):
-        chunk = photo_ids[i:i + 500]
-        for r in conn.execute(
-                "SELECT p.photo_id, p.kiosk, p.sha256, p.captured_at, p.return_ref, l.sku, l.batch, l.po "
-                "FROM photos p JOIN photo_links pl ON pl.photo_id = p.photo_id "
-                "LEFT JOIN return_lines l ON l.id = pl.line_id "
-                f"WHERE p.photo_id IN ({','.join('?' * len(chunk))})", chunk):
-            out[r["photo_id"]] = dict(r)
-    return out
-
-
-def show(conn: sqlite3.Connection, claim_id, today: date | None = None, with_photos: bool = True) -> dict:
+def show(conn: sqlite3.Connection, claim_id, today: date | None = None) -> dict:
     claim = get(conn, claim_id)
     cur = version(conn, claim_id, claim["current_version"])
     doc = cur["content"]
     decs = decisions(conn, claim_id, today)
     valid = [d for d in decs if d["valid"] and d["version"] == claim["current_version"]]
     resps = responses(conn, claim_id)
-    defects = doc["defects"]
-    if with_photos:
-        photos = _photos(conn, [p for d in defects.values() for p in d["photos"]])
-        defects = {code: {**d, "photos": [photos.get(p, {"photo_id": p}) for p in d["photos"]]}
-                   for code, d in defects.items()}
     state = claim["state"]
     if state == "approved" and not valid:
         state = "approval_ended"
     return {
         **{k: claim[k] for k in ("id", "supplier", "po", "batch", "opened_at", "opened_by", "closed_at", "closed_by")},
-        "state": state, "version": claim["current_version"], "document": {**doc, "defects": defects},
+        "state": state, "version": claim["current_version"], "document": doc,
         "versions": versions(conn, claim_id), "decisions": decs,
         "approval": valid[-1] if valid else None, "responses": resps,
         "reconciliation": _reconcile(claim, doc, resps),
@@ -78,22 +60,19 @@ def packet_input(conn: sqlite3.Connection, claim_id, photo_dir, today: date | No
     changes = [f"{k}: {v['before']} → {v['after']}" for k, v in diff_docs(prev, doc)["changes"].items()
                if k.split(".")[0] in ("party", "product", "quantity", "value", "label", "shipment")] if prev else []
     store = PhotoStore(photo_dir)
-    ids = [p for d in doc["defects"].values() for p in d["photos"]]
-    rows = _photos(conn, ids)
-    cat_of = {p: code for code, d in doc["defects"].items() for p in d["photos"]}
-    customers = {}
+    customers: dict[str, dict] = {}
     photos = []
-    for pid in ids:
-        r = rows[pid]
-        ref = r["return_ref"]
-        if ref not in customers:
-            c = conn.execute("SELECT customer_name, customer_address, customer_email, customer_phone, order_id "
-                             "FROM returns WHERE ref = ?", (ref,)).fetchone()
-            customers[ref] = {"name": c[0] or "", "address": c[1] or "", "email": c[2] or "", "phone": c[3] or "",
-                              "order_id": c[4] or ""} if c else {}
-        photos.append({"photo_sha": r["sha256"], "source": str(store.path(r["sha256"])), "category": cat_of[pid],
-                       "sku": r["sku"] or "", "batch": r["batch"] or "", "po": r["po"] or claim["po"],
-                       "return_ref": ref, "customer": customers[ref]})
+    for code, group in doc["defects"].items():
+        for p in group["photos"]:
+            ref = p["return_ref"]
+            if ref not in customers:
+                c = conn.execute("SELECT customer_name, customer_address, customer_email, customer_phone, order_id "
+                                 "FROM returns WHERE ref = ?", (ref,)).fetchone()
+                customers[ref] = dict(zip(("name", "address", "email", "phone", "order_id"),
+                                          (x or "" for x in c))) if c else {}
+            photos.append({"photo_sha": p["sha256"], "source": str(store.path(p["sha256"])), "category": code,
+                           "sku": p["sku"] or "", "batch": p["batch"] or "", "po": p["po"], "return_ref": ref,
+                           "customer": customers[ref]})
     return {
         "claim_id": str(claim["id"]), "version": n, "status": "approved", "approved_at": approval["at"],
         "approved_by": approval["by"], "po": claim["po"], "supplier": doc["party"]["supplier"],

@@ -126,6 +126,10 @@ class Loader:
                 [(r["rma_ref"], *(r[k] for k in LINE_FIELDS)) for r in rows])
             created = self.conn.execute("SELECT count(*) FROM returns").fetchone()[0] - before
             linked = linking.link_refs(self.conn, refs, actor=self.actor)
+            # One entry per committed batch, in its transaction: the change and its record go together.
+            audit.record(self.conn, self.actor, "returns.import", "returns", self.source, None,
+                         {"lines": len(rows), "returns_created": created, "returns_updated": len(refs) - created,
+                          "linked_photos": linked, "first_ref": refs[0], "last_ref": refs[-1]})
         self.result.loaded += len(rows)
         self.result.returns_created += created
         self.result.returns_updated += len(refs) - created
@@ -133,10 +137,10 @@ class Loader:
         self.result.linked_photos += linked
 
     def finish(self) -> ImportResult:
-        with hubdb.write(self.conn):
-            audit.record(self.conn, self.actor, "returns.import", "returns", self.source,
-                         after={k: v for k, v in self.result.as_dict().items() if k != "bad"}
-                         | {"bad": self.result.bad[:50]})
+        if self.result.bad:
+            with hubdb.write(self.conn):
+                audit.record(self.conn, self.actor, "returns.import_refused_rows", "returns", self.source, None,
+                             {"bad_rows": len(self.result.bad), "first": self.result.bad[:50]})
         return self.result
 
 

@@ -100,4 +100,6 @@ def test_refusal_is_saved_and_ends_the_approval(tmp_path):
     kinds = [(d["kind"], d["valid"]) for d in claims_approval.decisions(conn, cid, TODAY)]
     assert kinds == [("approval", False), ("refusal", False)]
     assert claims.get(conn, cid)["state"] == "refused"
+    with pytest.raises(claims.Conflict, match="version 1 was refused; make a corrected version"):
+        _approve(conn, cid)
     assert audit_actions(conn, cid) == ["claim.open", "claim.approve", "claim.refuse"]

@@ -41,6 +41,8 @@ def test_bad_rows_are_reported_by_line_and_good_rows_still_load(tmp_path):
         9: "status 'lost' is not one of requested, received, inspected, refunded, closed",
     }
     assert sorted(x[0] for x in conn.execute("SELECT ref FROM returns")) == ["RMA-1", "RMA-9"]
+    refused = conn.execute("SELECT after FROM audit WHERE action = 'returns.import_refused_rows'").fetchone()[0]
+    assert json.loads(refused)["bad_rows"] == 7
 
 
 def test_reimport_updates_without_duplicating(tmp_path):
