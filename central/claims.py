@@ -114,7 +114,7 @@ def _clean_edits(changes: dict) -> dict:
         raise ClaimError(f"cannot change {', '.join(bad)}; changeable: {', '.join(sorted(EDITABLE))}")
     out = {}
     for k, v in changes.items():
-        if k in ("quantity.total",):
+        if k == "quantity.total":
             try:
                 v = int(v)
             except (TypeError, ValueError):
