@@ -100,6 +100,7 @@ def _apply(doc: dict, edits: dict, opened: date, settings) -> dict:
             a, b = key.split(".")
             doc[a][b] = value
     evidence_due, credit_due = rules.due_dates(opened, settings.evidence_due_days, settings.credit_due_days)
+    doc["decision"] = rules.decision(doc)
     doc["summary"] = edits.get("summary") or rules.summary(doc)
     doc["supplier_question"] = edits.get("supplier_question") or rules.default_question(doc)
     doc["evidence_requested"] = rules.check_question(doc["supplier_question"])

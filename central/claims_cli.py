@@ -15,9 +15,17 @@ def _run(args):
     from central import config as hubconfig
     from central import db as hubdb
 
+    a = args.action
+    if a not in ("create", "list", "supplier") and args.claim_id is None:
+        raise claims.ClaimError(f"claim {a} needs the claim ID")
+    if a in ("approve", "refuse") and args.version is None:
+        raise claims.ClaimError(f"claim {a} needs --version: the document version it is about")
+    if a == "diff" and (args.a is None or args.b is None):
+        raise claims.ClaimError("claim diff needs two version numbers: claim diff ID A B")
+    if a == "supplier" and not args.supplier:
+        raise claims.ClaimError("claim supplier needs --supplier")
     cfg = hubconfig.load_config(args.config)
     conn, s = hubdb.connect(cfg.db_path), cfg.claims
-    a = args.action
     if a == "create":
         return claims_view.show(conn, claims.open_claim(conn, args.supplier, args.po, args.batch, args.actor, s)["id"])
     if a == "list":
@@ -52,10 +60,11 @@ def _run(args):
 
 
 def _print_human(action: str, out: dict) -> None:
-    if action == "show":
+    if action in ("show", "create"):
         d = out["document"]
         print(f"claim {out['id']}  {out['supplier']}  PO {out['po']}  batch {out['batch'] or '-'}  "
               f"state {out['state']}  version {out['version']}")
+        print(f"decision: {d['decision']}")
         print(f"summary:  {d['summary']}\nquestion: {d['supplier_question']}\ntiming:   {d['timing']}")
         for code, g in d["defects"].items():
             print(f"  {g['label']} ({code}): {len(g['photos'])} photo(s), returns {', '.join(g['returns'])}")
@@ -66,6 +75,11 @@ def _print_human(action: str, out: dict) -> None:
     elif action == "list":
         for c in out["claims"]:
             print(f"{c['id']:5} {c['state']:10} v{c['current_version']:<3} {c['supplier']:28} {c['po']} {c['batch'] or ''}")
+    elif action == "diff":
+        print(f"claim {out['claim']} v{out['a']} → v{out['b']}: changed {', '.join(out['marked']) or 'none of'} "
+              f"({', '.join(out['unchanged'])} unchanged)")
+        for k, v in out["changes"].items():
+            print(f"  {k}: {str(v['before'])[:70]} → {str(v['after'])[:70]}")
     elif action == "handoff":
         for name, q in out["questions"].items():
             print(f"{name:16} {'ok' if not q['missing'] else 'MISSING: ' + '; '.join(q['missing'])}")

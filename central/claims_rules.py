@@ -54,6 +54,12 @@ def _where(c: dict) -> str:
     return f"batch {s['batch']} of PO {s['po']}" if s.get("batch") else f"PO {s['po']}"
 
 
+def decision(c: dict) -> str:
+    """The decision, written before the newest supplier message is read, so the review stays on the order."""
+    return (f"Is the customer-return evidence for {_where(c)} strong enough, and safe enough once redacted, "
+            f"to send to {c['party']['supplier']}?")
+
+
 def default_question(c: dict) -> str:
     """One question that names the document that would prove or disprove the main defect."""
     top = max(c["defects"].items(), key=lambda kv: len(kv[1]["photos"]), default=(None, None))[0]
