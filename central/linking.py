@@ -9,6 +9,7 @@ link them then. `link_manually` is the buyer's or warehouse's decision from the 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 from central import audit
@@ -21,28 +22,40 @@ class LinkError(ValueError):
     pass
 
 
+def _norm(text) -> str:
+    return re.sub(r"[^A-Z0-9]", "", str(text).upper())
+
+
 def decide(conn: sqlite3.Connection, ref: str | None, label_check: dict | None) -> dict:
-    """Where one photo belongs: {status, return_ref, line_id, reason_code, reason}."""
+    """Where one photo belongs: {status, return_ref, line_id, reason_code, reason}.
+
+    `label_check` is the kiosk's cross-check, {"codes": [...], "match": true|false|null}: `match` false
+    means a return label in the photo names another return; a code equal to one of the return's SKUs
+    (or an explicit "sku") picks the line.
+    """
     ref = (ref or "").strip()
-    lc = label_check or {}
+    lc = label_check if isinstance(label_check, dict) else {}
+    codes = [str(c) for c in lc.get("codes") or [] if c]
     out = {"status": "unlinked", "return_ref": ref or None, "line_id": None, "reason_code": None, "reason": None}
     if not ref:
         return out | {"reason_code": "no_reference", "reason": "no return reference was scanned"}
-    label_ref = lc.get("return_ref") or lc.get("ref")
-    if label_ref and str(label_ref) != ref:
+    if lc.get("match") is False:
         return out | {"reason_code": "label_mismatch",
-                      "reason": f"the label shows {label_ref} but the scan says {ref}"}
+                      "reason": f"a return label in the photo ({', '.join(codes[:3]) or 'unread'}) is not {ref}"}
     if conn.execute("SELECT 1 FROM returns WHERE ref = ?", (ref,)).fetchone() is None:
         return out | {"reason_code": "unknown_return", "reason": f"no return record {ref} (yet)"}
     lines = conn.execute("SELECT id, sku FROM return_lines WHERE return_ref = ?", (ref,)).fetchall()
-    sku = lc.get("sku")
     out["status"] = "linked"
-    if sku:
-        match = [ln["id"] for ln in lines if ln["sku"] == str(sku)]
+    if lc.get("sku"):
+        match = [ln["id"] for ln in lines if ln["sku"] == str(lc["sku"])]
         if not match:
             return out | {"status": "unlinked", "reason_code": "sku_not_on_return",
-                          "reason": f"label SKU {sku} is not on return {ref}"}
+                          "reason": f"label SKU {lc['sku']} is not on return {ref}"}
         return out | {"line_id": match[0]}
+    seen = {_norm(c) for c in codes}
+    by_code = [ln["id"] for ln in lines if _norm(ln["sku"]) in seen]
+    if len(by_code) == 1:
+        return out | {"line_id": by_code[0]}
     if len(lines) == 1:
         return out | {"line_id": lines[0]["id"]}
     return out | {"reason_code": "line_unknown",

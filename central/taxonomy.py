@@ -18,6 +18,7 @@ DEFAULT_CATEGORIES: list[dict] = [
     {"code": "wrong_item", "label": "Wrong item", "aliases": ["wrong", "wrong product"]},
     {"code": "packaging_damage", "label": "Packaging damage", "aliases": ["packaging", "box damage"]},
     {"code": "does_not_work", "label": "Does not work", "aliases": ["defective", "not working", "dead"]},
+    {"code": "other", "label": "Other", "aliases": []},
 ]
 
 UNCATEGORISED = "uncategorised"

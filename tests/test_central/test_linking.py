@@ -27,8 +27,12 @@ def test_label_sku_picks_the_line_and_a_wrong_label_waits(tmp_path):
     assert (no_sku["status"], no_sku["line_id"], no_sku["reason_code"]) == ("linked", None, "line_unknown")
     wrong = link_of(conn, add_photo(conn, "RMA-1", label_check={"sku": "SKU-9"}))
     assert (wrong["status"], wrong["reason"]) == ("unlinked", "label SKU SKU-9 is not on return RMA-1")
-    other = link_of(conn, add_photo(conn, "RMA-1", label_check={"return_ref": "RMA-7"}))
-    assert (other["status"], other["reason_code"]) == ("unlinked", "label_mismatch")
+    other = link_of(conn, add_photo(conn, "RMA-1", label_check={"codes": ["RMA-7"], "match": False}))
+    assert (other["status"], other["reason"]) == ("unlinked", "a return label in the photo (RMA-7) is not RMA-1")
+    read = link_of(conn, add_photo(conn, "RMA-1", label_check={"codes": ["RMA-1", "sku-2"], "match": True}))
+    assert (read["status"], read["line_id"]) == ("linked", sku2)
+    unread = link_of(conn, add_photo(conn, "RMA-1", label_check={"codes": [], "match": None}))
+    assert (unread["status"], unread["reason_code"]) == ("linked", "line_unknown")
 
 
 def test_unlinkable_photos_queue_with_their_reason(tmp_path):
@@ -57,6 +61,9 @@ def test_category_mapping_uses_stable_codes_and_the_desk_event(tmp_path):
     tax = Taxonomy()
     assert [tax.code_for(x) for x in ("Crack / break", "broken", "crack_break", "Missing part", "blue", None)] == \
         ["crack_break", "crack_break", "crack_break", "missing_part", None, None]
+    kiosk_defaults = ["scratch", "dent", "crack", "stain", "missing_part", "wrong_item", "not_working", "other"]
+    assert [tax.code_for(x) for x in kiosk_defaults] == \
+        ["scratch", "dent", "crack_break", "stain", "missing_part", "wrong_item", "does_not_work", "other"]
     custom = Taxonomy([{"code": "rust", "label": "Rust", "aliases": ["corroded"]}])
     assert (custom.code_for("corroded"), custom.code_for("scratch")) == ("rust", None)
     conn = hub(tmp_path, [row("RMA-1")])
