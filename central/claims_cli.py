@@ -1,13 +1,20 @@
-"""`returns-hub claim …`: open, show, compare, approve, refuse, answer and close claims from the shell."""
+"""`returns-hub claim …`: open, show, compare, approve, refuse, answer and close claims from the shell.
+
+Each action is its own sub-command with its own options. Later stages add actions (the packet export)
+by appending a function to EXTRA_CLAIM_ACTIONS: it receives `add(name, help)`, which returns a parser
+that already has --config, --json and --actor.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from central.returns_cli import actor_default
 
-ACTIONS = ("create", "list", "show", "diff", "revise", "approve", "refuse", "respond", "close", "handoff", "supplier")
+NOTE_OPTIONS = ("issue", "affected_field", "supplier_explanation", "evidence_reviewed", "buyer_decision",
+                "next_control")
 
 
 def _run(args):
@@ -15,46 +22,44 @@ def _run(args):
     from central import config as hubconfig
     from central import db as hubdb
 
-    a = args.action
-    if a not in ("create", "list", "supplier") and args.claim_id is None:
-        raise claims.ClaimError(f"claim {a} needs the claim ID")
-    if a in ("approve", "refuse") and args.version is None:
-        raise claims.ClaimError(f"claim {a} needs --version: the document version it is about")
-    if a == "diff" and (args.a is None or args.b is None):
-        raise claims.ClaimError("claim diff needs two version numbers: claim diff ID A B")
-    if a == "supplier" and not args.supplier:
-        raise claims.ClaimError("claim supplier needs --supplier")
     cfg = hubconfig.load_config(args.config)
-    conn, s = hubdb.connect(cfg.db_path), cfg.claims
+    conn, s, a = hubdb.connect(cfg.db_path), cfg.claims, args.action
     if a == "create":
         return claims_view.show(conn, claims.open_claim(conn, args.supplier, args.po, args.batch, args.actor, s)["id"])
     if a == "list":
         return {"claims": claims.list_claims(conn, args.state, args.supplier)}
     if a == "show":
-        return claims_view.show(conn, args.claim_id)
+        return claims_view.show(conn, args.id)
     if a == "diff":
-        return claims.diff(conn, args.claim_id, args.a, args.b)
+        return claims.diff(conn, args.id, args.a, args.b)
     if a == "revise":
-        changes = dict(kv.split("=", 1) for kv in args.set or [] if "=" in kv)
-        if len(changes) != len(args.set or []):
+        changes = dict(kv.split("=", 1) for kv in args.set if "=" in kv)
+        if len(changes) != len(args.set):
             raise claims.ClaimError("--set takes field=value")
-        n = claims.revise(conn, args.claim_id, args.actor, args.reason, changes, corrects=args.corrects,
+        n = claims.revise(conn, args.id, args.actor, args.reason, changes, corrects=args.corrects,
                           regather=args.regather, settings=s)
-        return {"claim": args.claim_id, "version": n}
+        return {"claim": args.id, "version": n}
     if a == "approve":
-        return claims_approval.approve(conn, args.claim_id, args.actor, step=args.step, po=args.po,
-                                       version_n=args.version, remaining_evidence=args.evidence, due_date=args.due,
-                                       exception=args.exception, note=args.note or "", settings=s)
+        return claims_approval.approve(conn, args.id, args.actor, step=args.step, po=args.po, version_n=args.version,
+                                       remaining_evidence=args.evidence, due_date=args.due,
+                                       exception=args.exception, note=args.note, settings=s)
     if a == "refuse":
-        return claims_approval.refuse(conn, args.claim_id, args.actor, version_n=args.version, reason=args.reason)
+        return claims_approval.refuse(conn, args.id, args.actor, version_n=args.version, reason=args.reason)
     if a == "respond":
-        return claims_response.respond(conn, args.claim_id, args.actor, kind=args.kind, amount=args.amount,
-                                       quantity=args.quantity, reason=args.reason or "", note=args.note or "")
+        return claims_response.respond(conn, args.id, args.actor, kind=args.kind, amount=args.amount,
+                                       quantity=args.quantity, reason=args.reason, note=args.note)
     if a == "close":
-        note = {k: getattr(args, k) for k in claims_close.NOTE_LINES}
-        return claims_close.close(conn, args.claim_id, args.actor, note)
+        return claims_close.close(conn, args.id, args.actor, {k: getattr(args, k) for k in NOTE_OPTIONS})
     if a == "handoff":
-        return claims_close.handoff(conn, args.claim_id)
+        return claims_close.handoff(conn, args.id)
+    if a == "packet-json":
+        out = claims_view.packet_input(conn, args.id, cfg.photo_dir)
+        for p in out["photos"]:
+            p.pop("source")  # `packet export --claim-json` finds each photo in the store by its hash
+        if args.out:
+            Path(args.out).write_text(json.dumps(out, indent=1))
+            return {"claim": args.id, "version": out["version"], "status": out["status"], "out": args.out}
+        return out
     return {**claims_response.reconcile_supplier(conn, args.supplier),
             "practice": claims_approval.supplier_practice(conn, args.supplier)}
 
@@ -106,33 +111,66 @@ def cmd_claim(args) -> int:
 
 
 def register(sub) -> None:
-    s = sub.add_parser("claim", help="supplier claims: " + ", ".join(ACTIONS))
-    s.add_argument("action", choices=ACTIONS)
-    s.add_argument("claim_id", nargs="?", type=int)
-    s.add_argument("a", nargs="?", type=int, help="diff: first version")
-    s.add_argument("b", nargs="?", type=int, help="diff: second version")
-    s.add_argument("--config", required=True)
-    s.add_argument("--json", action="store_true", help="one JSON object")
-    s.add_argument("--actor", default=actor_default(), help="who acts (for the audit log)")
-    s.add_argument("--supplier")
-    s.add_argument("--po")
-    s.add_argument("--batch")
-    s.add_argument("--state")
-    s.add_argument("--reason")
-    s.add_argument("--set", action="append", metavar="FIELD=VALUE", help="revise: a changed field (repeatable)")
-    s.add_argument("--corrects", type=int, help="revise: the refused version this corrects")
-    s.add_argument("--regather", action="store_true", help="revise: gather linked evidence again")
-    s.add_argument("--step", help="approve: " + "|".join(("send_claim", "release_balance", "accept_replacement",
-                                                          "accept_credit")))
-    s.add_argument("--version", type=int, help="approve/refuse: the document version")
-    s.add_argument("--evidence", action="append", help="approve: remaining evidence item (repeatable)")
-    s.add_argument("--due", help="approve: remaining evidence due date YYYY-MM-DD")
-    s.add_argument("--exception", choices=("small_value", "one_shipment"))
-    s.add_argument("--note")
-    s.add_argument("--kind", choices=("credit", "replacement", "rejection", "partial"))
-    s.add_argument("--amount")
-    s.add_argument("--quantity")
-    for line in ("issue", "affected_field", "supplier_explanation", "evidence_reviewed", "buyer_decision",
-                 "next_control"):
-        s.add_argument("--" + line.replace("_", "-"), dest=line, default="", help="close: closeout note line")
-    s.set_defaults(func=cmd_claim)
+    s = sub.add_parser("claim", help="supplier claims: open, show, diff, approve, refuse, respond, close, handoff")
+    actions = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def add(name: str, help: str):
+        p = actions.add_parser(name, help=help, description=help)
+        p.add_argument("--config", required=True, help="hub.toml")
+        p.add_argument("--json", action="store_true", help="one JSON object")
+        p.add_argument("--actor", default=actor_default(), help="who acts (for the audit log)")
+        p.set_defaults(func=cmd_claim)
+        return p
+
+    def add_id(name: str, help: str):
+        p = add(name, help)
+        p.add_argument("id", type=int, help="claim ID")
+        return p
+
+    p = add("create", "open a claim for a supplier PO (and batch) from its linked defect photos")
+    p.add_argument("--supplier", required=True)
+    p.add_argument("--po", required=True)
+    p.add_argument("--batch")
+    p = add("list", "claims, optionally by state or supplier")
+    p.add_argument("--state")
+    p.add_argument("--supplier")
+    add_id("show", "the claim file: document, versions, decisions, responses, reconciliation")
+    p = add_id("diff", "compare two versions; changed party/product/quantity/value/label/shipment fields are marked")
+    p.add_argument("a", type=int)
+    p.add_argument("b", type=int)
+    p = add_id("revise", "make a new version: the buyer's changes, a correction, or evidence gathered again")
+    p.add_argument("--reason", required=True, help="why this version is made")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="a changed field (repeatable)")
+    p.add_argument("--corrects", type=int, help="the refused version this one corrects")
+    p.add_argument("--regather", action="store_true", help="gather the linked evidence again")
+    p = add_id("approve", "approve one step, for this PO, on this document version")
+    p.add_argument("--step", required=True, help="send_claim | release_balance | accept_replacement | accept_credit")
+    p.add_argument("--po", required=True)
+    p.add_argument("--version", type=int, required=True, help="the document version approved")
+    p.add_argument("--evidence", action="append", help="remaining evidence item (repeatable; needs --due)")
+    p.add_argument("--due", help="remaining evidence due date, YYYY-MM-DD")
+    p.add_argument("--exception", choices=("small_value", "one_shipment"))
+    p.add_argument("--note", default="")
+    p = add_id("refuse", "refuse a version; the refusal is kept")
+    p.add_argument("--version", type=int, required=True)
+    p.add_argument("--reason", required=True)
+    p = add_id("respond", "record the supplier's response")
+    p.add_argument("--kind", required=True, choices=("credit", "replacement", "rejection", "partial"))
+    p.add_argument("--amount")
+    p.add_argument("--quantity")
+    p.add_argument("--reason", default="")
+    p.add_argument("--note", default="")
+    p = add_id("close", "close with the six-line note")
+    for line in NOTE_OPTIONS:
+        p.add_argument("--" + line.replace("_", "-"), dest=line, default="", help="closeout note line")
+    add_id("handoff", "finance, logistics, warehouse and broker/customer questions, with what is missing")
+    p = add_id("packet-json", "the approved version as JSON for `returns-hub packet export --claim-json`")
+    p.add_argument("--out", help="write to this file instead of stdout")
+    p = add("supplier", "a supplier's claims: claimed vs recovered, instructions vs exceptions")
+    p.add_argument("--supplier", required=True)
+    for extra in EXTRA_CLAIM_ACTIONS:
+        extra(add)
+
+
+# Later stages add claim actions here (e.g. `claim export`): a function taking `add(name, help)`.
+EXTRA_CLAIM_ACTIONS: list = []

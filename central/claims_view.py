@@ -7,7 +7,7 @@ import json
 import sqlite3
 from datetime import date
 
-from central.claims import NotFound, diff_docs, get, version
+from central.claims import diff_docs, get, version
 from central.claims_approval import current_approval, decisions
 from central.claims_response import _reconcile, responses
 
@@ -46,14 +46,13 @@ def packet_input(conn: sqlite3.Connection, claim_id, photo_dir, today: date | No
     """What the supplier packet needs for the claim's current approved version.
 
     The keys are the packet's claim fields; `photos` are its photo fields (`source` is the raw file in the
-    hub's store, `customer` the identifiers redaction must remove). Raises NotFound when no approval holds.
+    hub's store, `customer` the identifiers redaction must remove). Without an approval
+    holding for the current version, `status` says so and the packet export refuses it.
     """
     from central.store import PhotoStore
 
     claim = get(conn, claim_id)
-    approval = current_approval(conn, claim_id, today)
-    if approval is None:
-        raise NotFound(f"claim {claim_id} has no approval holding for its current version {claim['current_version']}")
+    approval = current_approval(conn, claim_id, today) or {}
     n = claim["current_version"]
     doc = version(conn, claim_id, n)["content"]
     prev = version(conn, claim_id, n - 1)["content"] if n > 1 else None
@@ -62,7 +61,7 @@ def packet_input(conn: sqlite3.Connection, claim_id, photo_dir, today: date | No
     store = PhotoStore(photo_dir)
     customers: dict[str, dict] = {}
     photos = []
-    for code, group in doc["defects"].items():
+    for group in doc["defects"].values():
         for p in group["photos"]:
             ref = p["return_ref"]
             if ref not in customers:
@@ -70,12 +69,14 @@ def packet_input(conn: sqlite3.Connection, claim_id, photo_dir, today: date | No
                                  "FROM returns WHERE ref = ?", (ref,)).fetchone()
                 customers[ref] = dict(zip(("name", "address", "email", "phone", "order_id"),
                                           (x or "" for x in c))) if c else {}
-            photos.append({"photo_sha": p["sha256"], "source": str(store.path(p["sha256"])), "category": code,
+            photos.append({"photo_sha": p["sha256"], "source": str(store.path(p["sha256"])), "category": group["label"],
                            "sku": p["sku"] or "", "batch": p["batch"] or "", "po": p["po"], "return_ref": ref,
                            "customer": customers[ref]})
     return {
-        "claim_id": str(claim["id"]), "version": n, "status": "approved", "approved_at": approval["at"],
-        "approved_by": approval["by"], "po": claim["po"], "supplier": doc["party"]["supplier"],
+        "claim_id": str(claim["id"]), "version": n,
+        "status": "approved" if approval else "not approved (no approval holds for this version)",
+        "approved_at": approval.get("at", ""), "approved_by": approval.get("by", ""), "po": claim["po"],
+        "supplier": doc["party"]["supplier"],
         "summary": doc["summary"], "supplier_question": doc["supplier_question"], "timing": doc["timing"],
-        "approval_boundary": approval["boundary"], "changes": changes, "photos": photos,
+        "approval_boundary": approval.get("boundary", ""), "changes": changes, "photos": photos,
     }
