@@ -175,17 +175,23 @@ def count_rows(path: Path) -> int:
 def import_csv(conn: sqlite3.Connection, path: Path, *, actor: str = "import", batch: int = 5000,
                progress: Callable[[int], None] | None = None) -> ImportResult:
     path = Path(path)
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-        if missing:
-            raise RowError(f"{path.name}: the header lacks column(s) {', '.join(missing)}")
-        unknown = [c for c in reader.fieldnames if c not in COLUMNS]
-        if unknown:
-            raise RowError(f"{path.name}: unknown column(s) {', '.join(unknown)}")
-        # DictReader.line_num counts physical lines, so a quoted field with a newline keeps numbers true.
-        rows = ((reader.line_num, r) for r in reader)
-        return load_rows(conn, rows, actor=actor, source=str(path.name), batch=batch, progress=progress)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+            if missing:
+                raise RowError(f"{path.name}: the header lacks column(s) {', '.join(missing)}")
+            unknown = [c for c in reader.fieldnames if c not in COLUMNS]
+            if unknown:
+                raise RowError(f"{path.name}: unknown column(s) {', '.join(unknown)}")
+            # DictReader.line_num counts physical lines, so a quoted field with a newline keeps numbers true.
+            rows = ((reader.line_num, r) for r in reader)
+            return load_rows(conn, rows, actor=actor, source=str(path.name), batch=batch, progress=progress)
+    except UnicodeDecodeError:
+        raise RowError(f"{path.name}: not UTF-8 text; save it as UTF-8 and import again "
+                       "(a re-import updates, nothing is doubled)") from None
+    except csv.Error as e:
+        raise RowError(f"{path.name}: {e}; fix the file and import again (nothing is doubled)") from None
 
 
 def get_return(conn: sqlite3.Connection, ref: str) -> dict | None:

@@ -109,8 +109,13 @@ def _rows(data) -> list[dict]:
     return rows
 
 
+MAX_BODY = 16 * 1024 * 1024  # a bigger batch of returns goes through import-returns
+
+
 @bp.post("/returns")
 def post_returns():
+    if (request.content_length or 0) > MAX_BODY:
+        raise ApiError(413, f"the body is over {MAX_BODY // 1024 // 1024} MB; send returns in smaller batches")
     rows = _rows(_body((dict, list)))
     problems, checker = [], Loader(_db(), _actor(), "api")
     for i, row in rows:

@@ -80,6 +80,9 @@ def test_post_returns_validation_errors_load_nothing(api):
     r = api.post("/api/returns", json={**RETURN, "lines": []}, headers=auth())
     assert (r.status_code, r.get_json()["error"]) == (422, "returns[0].lines must be a non-empty list of objects")
     assert api.get("/api/returns/RMA-9", headers=auth()).status_code == 404
+    r = api.post("/api/returns", data=b"[" + b" " * (17 * 1024 * 1024) + b"]", headers=auth(),
+                 content_type="application/json")
+    assert (r.status_code, r.get_json()["error"]) == (413, "the body is over 16 MB; send returns in smaller batches")
 
 
 def test_claim_workflow_over_the_api(api):

@@ -68,9 +68,13 @@ def test_header_problems_are_one_clear_error(tmp_path):
     p.write_text("rma_ref,sku,quantity,supplier,po,colour\nRMA-1,S,1,A,P,red\n")
     with pytest.raises(RowError, match="unknown column.*colour"):
         import_csv(conn, p)
+    p.write_bytes(b"rma_ref,sku,quantity,supplier,po\nRMA-1,S,1,A,P\nRMA-2,S\xff\xfe,1,A,P\n")
+    with pytest.raises(RowError, match="not UTF-8 text"):
+        import_csv(conn, p)
     p.write_text("rma_ref,sku,quantity,supplier,po\nRMA-1,S,1,A,P,extra\nRMA-2,S,1,A,P\n")
     r = import_csv(conn, p)
     assert (r.loaded, r.bad[0]["line"], r.bad[0]["reason"]) == (1, 2, "1 field(s) more than the header has")
+    assert conn.execute("SELECT count(*) FROM returns").fetchone()[0] == 1
 
 
 def test_large_file_through_the_cli_with_progress_bar(tmp_path):
