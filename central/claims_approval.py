@@ -116,11 +116,39 @@ def refuse(conn: sqlite3.Connection, claim_id, actor: str, *, version_n: int, re
     return dict(conn.execute("SELECT * FROM claim_decisions WHERE id = ?", (cur.lastrowid,)).fetchone())
 
 
+def receive_evidence(conn: sqlite3.Connection, claim_id, actor: str, item: str, note: str = "") -> dict:
+    """Mark one item of the current approval's remaining evidence as received."""
+    with hubdb.write(conn):
+        claim = get(conn, claim_id)
+        row = conn.execute("SELECT * FROM claim_decisions WHERE claim_id = ? AND version = ? AND kind = 'approval' "
+                           "AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
+                           (claim["id"], claim["current_version"])).fetchone()
+        if row is None:
+            raise Conflict(f"claim {claim_id} has no approval for its current version, so no evidence is awaited")
+        awaited = json.loads(row["remaining_evidence"] or "[]")
+        if item not in awaited:
+            raise ClaimError(f"{item!r} is not remaining evidence of this approval; awaited: {', '.join(awaited) or 'none'}")
+        cur = conn.execute("INSERT OR IGNORE INTO claim_evidence (claim_id, decision_id, item, note, by, at) "
+                           "VALUES (?, ?, ?, ?, ?, ?)", (claim["id"], row["id"], item, note.strip() or None, actor,
+                                                         wire.utcnow()))
+        if cur.rowcount == 0:
+            raise Conflict(f"{item!r} is already recorded as received")
+        audit.record(conn, actor, "claim.evidence", "claim", claim["id"], None,
+                     {"decision": row["id"], "item": item, "note": note.strip() or None})
+    return {"claim": claim["id"], "decision": row["id"], "item": item}
+
+
 def decisions(conn: sqlite3.Connection, claim_id, today: date | None = None) -> list[dict]:
     out = []
+    received: dict[int, list[str]] = {}
+    for dec, item in conn.execute("SELECT decision_id, item FROM claim_evidence WHERE claim_id = ? ORDER BY id",
+                                  (claim_id,)):
+        received.setdefault(dec, []).append(item)
     for r in conn.execute("SELECT * FROM claim_decisions WHERE claim_id = ? ORDER BY id", (claim_id,)):
         d = dict(r)
         d["remaining_evidence"] = json.loads(d["remaining_evidence"] or "[]")
+        d["received"] = received.get(d["id"], [])
+        d["outstanding"] = [e for e in d["remaining_evidence"] if e not in d["received"]]
         d["valid"], d["ended_why"] = _valid(d, today)
         if d["kind"] == "approval":
             d["boundary"] = boundary_text(dict(r))
@@ -133,8 +161,8 @@ def _valid(d: dict, today: date | None) -> tuple[bool, str | None]:
         return False, d["ended_why"]
     if d["ended_at"]:
         return False, d["ended_why"]
-    if d["due_date"] and date.fromisoformat(d["due_date"]) < _today(today):
-        return False, f"evidence due date {d['due_date']} passed"
+    if d["outstanding"] and d["due_date"] and date.fromisoformat(d["due_date"]) < _today(today):
+        return False, f"evidence due date {d['due_date']} passed without {', '.join(d['outstanding'])}"
     return True, None
 
 

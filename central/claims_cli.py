@@ -52,6 +52,8 @@ def _run(args):
         return claims_close.close(conn, args.id, args.actor, {k: getattr(args, k) for k in NOTE_OPTIONS})
     if a == "handoff":
         return claims_close.handoff(conn, args.id)
+    if a == "evidence":
+        return claims_approval.receive_evidence(conn, args.id, args.actor, args.received, args.note)
     if a == "packet-json":
         out = claims_view.packet_input(conn, args.id, cfg.photo_dir)
         for p in out["photos"]:
@@ -150,6 +152,9 @@ def register(sub) -> None:
     p.add_argument("--evidence", action="append", help="remaining evidence item (repeatable; needs --due)")
     p.add_argument("--due", help="remaining evidence due date, YYYY-MM-DD")
     p.add_argument("--exception", choices=("small_value", "one_shipment"))
+    p.add_argument("--note", default="")
+    p = add_id("evidence", "record an item of the approval's remaining evidence as received")
+    p.add_argument("--received", required=True, help="the item, as named in the approval")
     p.add_argument("--note", default="")
     p = add_id("refuse", "refuse a version; the refusal is kept")
     p.add_argument("--version", type=int, required=True)

@@ -64,6 +64,9 @@ def handoff(conn: sqlite3.Connection, claim_id, today: date | None = None) -> di
     missing = []
     if not approval:
         missing.append("no approval holds for the current version")
+    elif approval["outstanding"]:
+        missing.append(f"remaining evidence not received: {', '.join(approval['outstanding'])} "
+                       f"(due {approval['due_date']})")
     if not resps:
         missing.append("no supplier response (credit, replacement or rejection) recorded")
     if "balance" not in doc["timing"].lower():

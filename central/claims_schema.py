@@ -56,3 +56,17 @@ def m001_claims(db):
         )"""
     )
     db.execute("CREATE INDEX claim_responses_claim ON claim_responses(claim_id)")
+
+
+@migrations()
+def m002_evidence(db):
+    db.execute(
+        """CREATE TABLE claim_evidence (
+            id INTEGER PRIMARY KEY,
+            claim_id INTEGER NOT NULL REFERENCES claims(id),
+            decision_id INTEGER NOT NULL REFERENCES claim_decisions(id),
+            item TEXT NOT NULL, note TEXT,
+            by TEXT NOT NULL, at TEXT NOT NULL,
+            UNIQUE (decision_id, item)
+        )"""
+    )

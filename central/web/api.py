@@ -202,6 +202,13 @@ def approve(claim_id: int):
         note=str(d.get("note") or ""), settings=_settings())), 201
 
 
+@bp.post("/claims/<int:claim_id>/evidence")
+def evidence(claim_id: int):
+    d = _body()
+    return jsonify(claims_approval.receive_evidence(_db(), claim_id, _actor(), str(d.get("item") or ""),
+                                                    str(d.get("note") or ""))), 201
+
+
 @bp.post("/claims/<int:claim_id>/refuse")
 def refuse(claim_id: int):
     d = _body()

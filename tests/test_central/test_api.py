@@ -103,6 +103,9 @@ def test_claim_workflow_over_the_api(api):
     assert (r.status_code, r.get_json()["error"]) == (422, "version must be a whole number")
     r = api.post(f"/api/claims/{cid}/approve", json={"step": "send_claim", "po": "PO-1", "version": 2}, headers=auth())
     assert r.status_code == 201
+    r = api.post(f"/api/claims/{cid}/evidence", json={"item": "lot map"}, headers=auth())
+    assert (r.status_code, r.get_json()["error"]) == (422, "'lot map' is not remaining evidence of this approval; "
+                                                            "awaited: none")
     packet = api.get(f"/api/claims/{cid}/packet-input", headers=auth()).get_json()
     assert (packet["version"], packet["status"], len(packet["photos"])) == (2, "approved", 1)
     assert packet["photos"][0]["customer"]["name"] == "Ana Costa"

@@ -59,7 +59,22 @@ def test_approval_expires_when_its_due_date_passes(tmp_path):
     assert current_approval(conn, cid, date(2026, 12, 1)) is not None
     assert current_approval(conn, cid, date(2026, 12, 2)) is None
     (d,) = claims_approval.decisions(conn, cid, date(2026, 12, 2))
-    assert d["ended_why"] == "evidence due date 2026-12-01 passed"
+    assert d["ended_why"] == "evidence due date 2026-12-01 passed without carton photo"
+
+
+def test_evidence_received_in_time_keeps_the_approval(tmp_path):
+    conn, cid = claim_with_photos(tmp_path)
+    _approve(conn, cid, remaining_evidence=["carton photo", "lot map"])
+    with pytest.raises(claims.ClaimError, match="'invoice' is not remaining evidence"):
+        claims_approval.receive_evidence(conn, cid, "ana", "invoice")
+    claims_approval.receive_evidence(conn, cid, "ana", "carton photo")
+    with pytest.raises(claims.Conflict, match="already recorded"):
+        claims_approval.receive_evidence(conn, cid, "ana", "carton photo")
+    (d,) = claims_approval.decisions(conn, cid, date(2026, 12, 2))
+    assert (d["outstanding"], d["ended_why"]) == (["lot map"], "evidence due date 2026-12-01 passed without lot map")
+    claims_approval.receive_evidence(conn, cid, "ana", "lot map", note="arrived by mail")
+    assert current_approval(conn, cid, date(2026, 12, 2)) is not None  # nothing outstanding: the date no longer ends it
+    assert audit_actions(conn, cid)[-2:] == ["claim.evidence", "claim.evidence"]
 
 
 def test_small_value_exception_is_marked_and_limited(tmp_path):

@@ -45,6 +45,9 @@ def test_claim_file_from_demo_data(hub_config, kiosk_config, ingest, sample_phot
                "--evidence", "carton photo for batch B4501-B", "--due", due)
     assert ok["boundary"].endswith(f"remaining evidence (carton photo for batch B4501-B) due by {due}.")
 
+    gaps = claim(hub_config, "handoff", str(cid))["questions"]["finance"]["missing"]
+    assert f"remaining evidence not received: carton photo for batch B4501-B (due {due})" in gaps
+    claim(hub_config, "evidence", str(cid), "--received", "carton photo for batch B4501-B")
     claimed = claim(hub_config, "show", str(cid))["document"]["value"]["claimed"]
     claim(hub_config, "respond", str(cid), "--kind", "credit", "--amount", str(claimed))
     shown = claim(hub_config, "show", str(cid))
@@ -63,8 +66,8 @@ def test_claim_file_from_demo_data(hub_config, kiosk_config, ingest, sample_phot
     conn = helpers.hub_db(hub_config)
     steps = [(r["action"], r["actor"]) for r in conn.execute(
         "SELECT action, actor FROM audit WHERE entity = 'claim' AND entity_id = ? ORDER BY id", (str(cid),))]
-    assert steps == [("claim.open", "buyer-ana"), ("claim.approve", "buyer-ana"), ("claim.respond", "buyer-ana"),
-                     ("claim.close", "buyer-ana")]
+    assert steps == [("claim.open", "buyer-ana"), ("claim.approve", "buyer-ana"), ("claim.evidence", "buyer-ana"),
+                     ("claim.respond", "buyer-ana"), ("claim.close", "buyer-ana")]
     closing = conn.execute("SELECT before, after FROM audit WHERE action = 'claim.close'").fetchone()
     assert json.loads(closing["before"]) == {"state": "responded"}
     assert json.loads(closing["after"])["closeout"]["buyer_decision"] == "accept full credit"
