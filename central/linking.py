@@ -22,6 +22,11 @@ class LinkError(ValueError):
     pass
 
 
+def _list(value) -> list:
+    """A kiosk-sent list, or nothing: a payload's odd shape must not fail the photo's transaction."""
+    return value if isinstance(value, list) else []
+
+
 def _norm(text) -> str:
     return re.sub(r"[^A-Z0-9]", "", str(text).upper())
 
@@ -35,7 +40,7 @@ def decide(conn: sqlite3.Connection, ref: str | None, label_check: dict | None) 
     """
     ref = (ref or "").strip()
     lc = label_check if isinstance(label_check, dict) else {}
-    codes = [str(c) for c in lc.get("codes") or [] if c]
+    codes = [str(c) for c in lc.get("codes") if c] if isinstance(lc.get("codes"), list) else []
     out = {"status": "unlinked", "return_ref": ref or None, "line_id": None, "reason_code": None, "reason": None}
     if not ref:
         return out | {"reason_code": "no_reference", "reason": "no return reference was scanned"}
@@ -66,7 +71,7 @@ def _event_category(conn: sqlite3.Connection, ref: str, photo_id: str) -> str | 
     """The category the operator picked when finishing the item, if the desk event is already here."""
     for (body,) in conn.execute("SELECT body FROM events WHERE return_ref = ? AND type = 'item_finished'", (ref,)):
         ev = json.loads(body)
-        if photo_id in (ev.get("photo_ids") or []):
+        if photo_id in _list(ev.get("photo_ids")):
             return ev.get("category")
     return None
 
@@ -101,7 +106,7 @@ def link_event(conn: sqlite3.Connection, taxonomy: Taxonomy, ev: dict) -> None:
     if ev.get("type") == "item_finished" and code:
         # Photos that came without a category take the one picked when the item was finished.
         conn.executemany("UPDATE photo_links SET category = ? WHERE photo_id = ? AND category IS NULL",
-                         [(code, pid) for pid in ev.get("photo_ids") or [] if isinstance(pid, str)])
+                         [(code, pid) for pid in _list(ev.get("photo_ids")) if isinstance(pid, str)])
 
 
 def link_refs(conn: sqlite3.Connection, refs: list[str], *, actor: str = "import",

@@ -39,7 +39,7 @@ class Taxonomy:
 
     def code_for(self, raw: str | None) -> str | None:
         """The stable code for what a kiosk sent; None when it names no known category."""
-        if not raw:
+        if not raw or not isinstance(raw, str):
             return None
         return self._lookup.get(_key(raw))
 

@@ -31,6 +31,8 @@ def test_label_sku_picks_the_line_and_a_wrong_label_waits(tmp_path):
     assert (other["status"], other["reason"]) == ("unlinked", "a return label in the photo (RMA-7) is not RMA-1")
     read = link_of(conn, add_photo(conn, "RMA-1", label_check={"codes": ["RMA-1", "sku-2"], "match": True}))
     assert (read["status"], read["line_id"]) == ("linked", sku2)
+    odd = link_of(conn, add_photo(conn, "RMA-1", label_check={"codes": 7, "match": "maybe"}))
+    assert (odd["status"], odd["reason_code"]) == ("linked", "line_unknown")
     unread = link_of(conn, add_photo(conn, "RMA-1", label_check={"codes": [], "match": None}))
     assert (unread["status"], unread["reason_code"]) == ("linked", "line_unknown")
 
@@ -59,8 +61,8 @@ def test_late_record_links_waiting_photos_on_import(tmp_path):
 
 def test_category_mapping_uses_stable_codes_and_the_desk_event(tmp_path):
     tax = Taxonomy()
-    assert [tax.code_for(x) for x in ("Crack / break", "broken", "crack_break", "Missing part", "blue", None)] == \
-        ["crack_break", "crack_break", "crack_break", "missing_part", None, None]
+    assert [tax.code_for(x) for x in ("Crack / break", "broken", "crack_break", "Missing part", "blue", None, 3)] == \
+        ["crack_break", "crack_break", "crack_break", "missing_part", None, None, None]
     kiosk_defaults = ["scratch", "dent", "crack", "stain", "missing_part", "wrong_item", "not_working", "other"]
     assert [tax.code_for(x) for x in kiosk_defaults] == \
         ["scratch", "dent", "crack_break", "stain", "missing_part", "wrong_item", "does_not_work", "other"]
