@@ -1,4 +1,4 @@
-"""`returns-hub import-returns`, `demo-data`, `unlinked` and `link`: return records and linking from the shell."""
+"""`returns-hub import-returns`, `demo-data`, `unlinked`, `link`, `categories`: return records and linking from the shell."""
 
 from __future__ import annotations
 
@@ -77,7 +77,22 @@ def cmd_link(args) -> int:
     return 0
 
 
+def cmd_categories(args) -> int:
+    from central import config as hubconfig
+    from central.taxonomy import Taxonomy
+
+    tax = Taxonomy(hubconfig.load_config(args.config).claims.categories)
+    for c in tax.for_kiosk():
+        print(json.dumps(c) if args.json else f"{c['code']:20} {c['label']}")
+    return 0
+
+
 def register(sub) -> None:
+    s = sub.add_parser("categories", help="the defect categories (stable codes) kiosks and claims share")
+    s.add_argument("--config", required=True)
+    s.add_argument("--json", action="store_true", help="one JSON object per category")
+    s.set_defaults(func=cmd_categories)
+
     s = sub.add_parser("import-returns", help="load return records from a CSV file (columns in the README)")
     s.add_argument("file", help="CSV file, one row per return line")
     s.add_argument("--config", required=True)

@@ -140,6 +140,14 @@ def get_return(ref: str):
     return jsonify(r)
 
 
+@bp.get("/categories")
+def categories():
+    from central.taxonomy import Taxonomy
+
+    s = _settings()
+    return jsonify(categories=Taxonomy(s.categories if s is not None else None).for_kiosk())
+
+
 @bp.get("/photos/unlinked")
 def unlinked():
     return jsonify(photos=linking.unlinked(_db(), min(_int("limit", request.args.get("limit", 200)), 1000)))

@@ -121,6 +121,11 @@ def test_claim_workflow_over_the_api(api):
     assert api.get(f"/api/claims/{cid}/handoff", headers=auth()).get_json()["questions"]["finance"]["missing"] == []
 
 
+def test_categories_for_kiosks(api):
+    cats = api.get("/api/categories", headers=auth()).get_json()["categories"]
+    assert [c["code"] for c in cats][:3] == ["scratch", "dent", "crack_break"]
+
+
 def test_unlinked_queue_and_manual_link(api):
     api.post("/api/returns", json=RETURN, headers=auth())
     pid = add_photo(api.conn, "RMA-77")

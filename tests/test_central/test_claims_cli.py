@@ -44,5 +44,7 @@ def test_cli_reads_and_refuses_clearly(tmp_path):
     assert (pj["status"], pj["approved_by"], len(pj["photos"])) == ("approved", os.environ.get("USER") or "cli", 2)
     assert set(pj["photos"][0]) == {"photo_sha", "category", "sku", "batch", "po", "return_ref", "customer"}
     assert pj["photos"][0]["category"] == "Dent"
+    cats = [json.loads(x) for x in helpers.hub_cli(cfg, "categories", "--json").stdout.splitlines()]
+    assert cats[2] == {"code": "crack_break", "label": "Crack / break"} and len(cats) == 9
     stats = json.loads(helpers.hub_cli(cfg, "stats", "--json").stdout)
     assert stats["claims_by_state"]["approved"] == 1 and stats["photos_linked"] == 2
