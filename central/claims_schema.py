@@ -70,3 +70,4 @@ def m002_evidence(db):
             UNIQUE (decision_id, item)
         )"""
     )
+    db.execute("CREATE INDEX claim_evidence_claim ON claim_evidence(claim_id)")
