@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from central.taxonomy import DEFAULT_CATEGORIES
 from edge.wire import ConfigError, load_toml_model, read_secret
 
 __all__ = ["ConfigError", "HubConfig", "load_config", "read_secret"]
@@ -59,17 +60,20 @@ class WebConfig(_Section):
         return read_secret(self.metrics_token_env, self.metrics_token_credential)
 
 
-class CategoryConfig(_Section):
-    code: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+class DefectCategory(_Section):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
     aliases: list[str] = []
 
 
 class ClaimsConfig(_Section):
-    # Empty: the default taxonomy in central/taxonomy.py.
-    categories: list[CategoryConfig] = []
-    small_value_limit: float = Field(250.0, ge=0)  # an exception "because the value is small" stays under this
+    categories: list[DefectCategory] = [DefectCategory(**c) for c in DEFAULT_CATEGORIES]
+    currency: str = "EUR"
+    small_value_limit: float = Field(150.0, ge=0)  # at or below, an approval may be a small-value exception
     credit_due_days: int = Field(30, ge=1)
+    evidence_due_days: int = Field(14, ge=1)
+
+
 class ProvisionConfig(_Section):
     """Where the production broker's files live, and what a new kiosk's bundle points at."""
     passwd_file: Path | None = None  # unset: `kiosk add` only registers the kiosk in the hub

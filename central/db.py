@@ -12,7 +12,7 @@ from typing import Iterator
 
 import sqlite_utils
 
-from central import audit, fleet, schema_claims, schema_ingest, schema_provision, users
+from central import audit, claims_schema, fleet, linking_schema, returns_schema, schema_ingest, schema_provision, users
 from central.redact import schema as schema_redaction
 
 MIGRATION_SETS = [
@@ -21,9 +21,12 @@ MIGRATION_SETS = [
     schema_redaction.migrations,
     users.migrations,
     fleet.migrations,
-    schema_claims.migrations,
+    returns_schema.migrations,
+    linking_schema.migrations,
+    claims_schema.migrations,
     schema_provision.migrations,
 ]
+MIGRATION_SETS += [returns_schema.migrations, linking_schema.migrations, claims_schema.migrations]
 
 
 def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:

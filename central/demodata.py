@@ -1,8 +1,5 @@
-"""Demo return records (RMS → hub): a realistic, reproducible set for `make demo` and the tests.
-
-RMA refs follow `returns-kiosk simulate --ref-prefix` (RMA-SIM-00001, …), so simulated kiosk photos
-link to these records.
-"""
+"""Demo return records: RMS → returns. A realistic, reproducible set (several suppliers, POs, batches, a few
+hundred returns) whose references include the ones the simulated kiosks scan, so `make demo` photos link."""
 
 from __future__ import annotations
 
@@ -13,70 +10,88 @@ from pathlib import Path
 
 from central.returns import COLUMNS
 
-SUPPLIERS = {
-    "Northwind Housewares": [("NW-KTL-01", "Electric kettle 1.7 l", 34.90), ("NW-TST-02", "Two-slot toaster", 29.50),
-                             ("NW-MUG-06", "Stoneware mug set (6)", 18.00)],
-    "Baltic Lighting": [("BL-LMP-10", "Desk lamp, brass", 49.00), ("BL-BLB-04", "LED bulb E27 (4)", 12.40)],
-    "Shenzhen Sunrise Electronics": [("SS-EAR-20", "Wireless earbuds", 39.99), ("SS-PWR-10", "Power bank 10 Ah", 24.90),
-                                     ("SS-CBL-03", "USB-C cable 2 m", 7.90)],
-    "Porto Textiles": [("PT-TWL-05", "Bath towel set", 26.00), ("PT-BLN-01", "Wool blanket", 59.00)],
+# supplier → POs → (batches, [(sku, product, unit value)])
+CATALOGUE = {
+    "Brightway Electronics": {
+        "PO-4501": (["B4501-A", "B4501-B"], [("BW-KTL-17", "Electric kettle 1.7 l", 34.90),
+                                             ("BW-TST-2S", "Two-slice toaster", 27.50)]),
+        "PO-4577": (["B4577-A"], [("BW-HDR-22", "Hair dryer 2200 W", 41.00)]),
+    },
+    "Anatolia Textiles": {
+        "PO-7310": (["AT-2611", "AT-2612"], [("AT-TWL-BATH", "Bath towel, cotton, grey", 12.40),
+                                            ("AT-BED-DBL", "Double duvet cover set", 38.00)]),
+        "PO-7388": (["AT-2702"], [("AT-CUR-140", "Linen curtain 140x250", 29.90)]),
+    },
+    "Porto Ceramics": {
+        "PO-1209": (["PC-881"], [("PC-MUG-35", "Stoneware mug 350 ml", 6.80), ("PC-PLT-27", "Dinner plate 27 cm", 9.20)]),
+    },
+    "Baltic Home Goods": {
+        "PO-5520": (["BH-0415", "BH-0416", "BH-0417"], [("BH-LMP-DSK", "Desk lamp, oak", 45.00),
+                                                       ("BH-SHF-60", "Wall shelf 60 cm", 19.90)]),
+    },
 }
-REASONS = ["arrived damaged", "does not work", "missing part", "wrong item sent", "scratched on arrival",
-           "stained", "packaging crushed", "changed mind"]
-FIRST = ["Anna", "Ben", "Chloe", "David", "Eva", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Kira", "Luca",
-         "Maya", "Noah", "Olga", "Pavel", "Rosa", "Sami", "Tara", "Viktor"]
-LAST = ["Schmidt", "Nowak", "Rossi", "Jensen", "Costa", "Dubois", "Kovacs", "Murphy", "Silva", "Berg"]
-STREETS = ["Harbour Road", "Mill Lane", "Station Street", "Park Avenue", "Church Walk", "King Street"]
-CITIES = [("Hamburg", "20095"), ("Rotterdam", "3011"), ("Lyon", "69001"), ("Leeds", "LS1 4DY"), ("Gdansk", "80-001")]
+# The simulated kiosks' references (tests/demo.py, `returns-kiosk simulate` defaults) and where they belong.
+SIMULATED = [("RMA-kiosk-1-", "Brightway Electronics", "PO-4501", "B4501-A"),
+             ("RMA-kiosk-2-", "Brightway Electronics", "PO-4501", "B4501-B"),
+             ("RMA-SIM-", "Anatolia Textiles", "PO-7310", "AT-2611")]
+FIRST = ["Ana", "Ben", "Chloé", "Dawit", "Emma", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kofi", "Lena",
+         "Mateo", "Nora", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tara"]
+LAST = ["Almeida", "Becker", "Costa", "Dubois", "Eriksen", "Fischer", "García", "Horvat", "Ivanova", "Jansen",
+        "Kowalski", "Lindqvist", "Moreau", "Novak", "Okafor", "Petrov", "Rossi", "Schmidt"]
+STREETS = ["Rua das Flores", "Hauptstraße", "Calle Mayor", "Kungsgatan", "Via Roma", "Rue de la Paix", "Nowy Świat"]
+CITIES = ["4050-262 Porto", "10115 Berlin", "28013 Madrid", "111 52 Stockholm", "00184 Roma", "75002 Paris",
+          "00-372 Warszawa"]
+REASONS = ["arrived damaged", "does not work", "wrong item sent", "missing parts", "not as described",
+           "packaging crushed", "stained on arrival"]
 
 
-def purchase_orders(rng: random.Random, per_supplier: int = 2) -> list[tuple[str, str, list[str]]]:
-    """(PO, supplier, batches): a few POs per supplier, one or two shipment batches each."""
-    out, n = [], 4500
-    for supplier in SUPPLIERS:
-        for _ in range(per_supplier):
-            n += rng.randint(1, 40)
-            po = f"PO-{n}"
-            out.append((po, supplier, [f"LOT-{n}-{chr(65 + b)}" for b in range(rng.randint(1, 2))]))
-    return out
+def _customer(rng: random.Random, i: int) -> dict:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    return {"customer_name": f"{first} {last}",
+            "customer_address": f"{rng.choice(STREETS)} {rng.randint(1, 220)}, {rng.choice(CITIES)}",
+            "customer_email": f"{first.lower()}.{last.lower()}{i}@example.org".replace("é", "e").replace("í", "i"),
+            "customer_phone": f"+{rng.choice([351, 49, 34, 46, 39, 33, 48])} {rng.randint(100, 999)} "
+                              f"{rng.randint(100, 999)} {rng.randint(100, 999)}"}
 
 
-def rows(count: int = 300, ref_prefix: str = "RMA-SIM-", seed: int = 7, start: int = 1,
-         pos_per_supplier: int = 2) -> list[dict]:
+def _return(rng: random.Random, ref: str, i: int, today: date) -> dict:
+    order = today - timedelta(days=rng.randint(8, 120))
+    return {"rma_ref": ref, "order_id": f"ORD-{100000 + i * 7 % 900000}", "order_date": order.isoformat(),
+            **_customer(rng, i), "reason": rng.choice(REASONS), "status": "received", "note": ""}
+
+
+def _line(rng: random.Random, supplier: str, po: str, batch: str, item: tuple) -> dict:
+    sku, product, value = item
+    return {"sku": sku, "product": product, "quantity": rng.choice([1, 1, 1, 2]), "unit_value": f"{value:.2f}",
+            "batch": batch, "supplier": supplier, "po": po}
+
+
+def generate(returns: int = 300, simulated: int = 20, seed: int = 7, today: date | None = None) -> list[dict]:
+    """Rows for `import-returns`: `simulated` references per kiosk prefix, then the rest (some with two lines)."""
     rng = random.Random(seed)
-    pos = purchase_orders(rng, pos_per_supplier)
-    base = date(2026, 9, 1)
-    out = []
-    for i in range(start, start + count):
-        po, supplier, batches = rng.choice(pos)
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        city, postcode = rng.choice(CITIES)
-        ret = {
-            "rma_ref": f"{ref_prefix}{i:05d}",
-            "customer_name": f"{first} {last}",
-            "customer_address": f"{rng.randint(1, 120)} {rng.choice(STREETS)}, {postcode} {city}",
-            "customer_email": f"{first}.{last}{rng.randint(1, 99)}@example.com".lower(),
-            "customer_phone": f"+49 {rng.randint(150, 179)} {rng.randint(1000000, 9999999)}",
-            "order_id": f"ORD-{rng.randint(10_000_000, 99_999_999)}",
-            "order_date": (base + timedelta(days=rng.randint(0, 60))).isoformat(),
-            "reason": rng.choice(REASONS),
-            "status": "received",
-        }
-        products = rng.sample(SUPPLIERS[supplier], k=1 if rng.random() < 0.8 else 2)
-        for sku, product, value in products:
-            out.append({**ret, "sku": sku, "product": product, "quantity": 1 if rng.random() < 0.85 else 2,
-                        "unit_value": f"{value:.2f}", "batch": rng.choice(batches), "supplier": supplier,
-                        "supplier_po": po})
-    return out
+    today = today or date.today()
+    rows, i = [], 0
+    for prefix, supplier, po, batch in SIMULATED:
+        item = CATALOGUE[supplier][po][1][0]
+        for n in range(1, simulated + 1):
+            i += 1
+            rows.append(_return(rng, f"{prefix}{n:05d}", i, today) | _line(rng, supplier, po, batch, item))
+    pos = [(s, po) for s, p in CATALOGUE.items() for po in p]
+    for n in range(1, max(0, returns - len(SIMULATED) * simulated) + 1):
+        i += 1
+        supplier, po = rng.choice(pos)
+        batches, items = CATALOGUE[supplier][po]
+        ret = _return(rng, f"RMA-{today.year}-{n:05d}", i, today)
+        for item in rng.sample(items, 2 if len(items) > 1 and rng.random() < 0.2 else 1):
+            rows.append(ret | _line(rng, supplier, po, rng.choice(batches), item))
+    return rows
 
 
-def write_csv(path: Path, count: int = 300, ref_prefix: str = "RMA-SIM-", seed: int = 7,
-              pos_per_supplier: int = 2) -> int:
-    data = rows(count, ref_prefix, seed, pos_per_supplier=pos_per_supplier)
+def write_csv(path: Path, rows: list[dict]) -> int:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
+    with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=COLUMNS)
         w.writeheader()
-        w.writerows(data)
-    return len(data)
+        w.writerows(rows)
+    return len(rows)

@@ -1,208 +1,197 @@
-"""Return records (RMS → hub): the CSV import and the JSON API load returns, their lines, suppliers, POs and batches.
+"""Return records: RMS / CSV → returns → linking. Returns, their lines (SKU, batch, supplier, PO), and the import.
 
-One CSV row is one return line; the return's own fields repeat on each of its lines. A bad row is
+A CSV row is one return line; the return's own fields repeat on each of its lines. A bad row is
 reported with its line number and reason while the good rows load; a re-import updates in place
-(keyed on RMA ref, and on RMA ref + SKU for lines). Rows go in batched transactions with executemany.
+(returns keyed on the RMA reference, lines on reference + SKU), so nothing is doubled.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import sqlite3
-import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable
 
-from central import audit, linking
+from central import audit
 from central import db as hubdb
 from edge import wire
 
-# The documented CSV columns (README "Return records"); the first row of the file names them.
-COLUMNS = [
-    "rma_ref", "customer_name", "customer_address", "customer_email", "customer_phone", "order_id",
-    "order_date", "reason", "status", "sku", "product", "quantity", "unit_value", "batch", "supplier",
-    "supplier_po",
-]
-REQUIRED = ["rma_ref", "sku", "quantity", "unit_value", "supplier", "supplier_po"]
-STATUSES = ("received", "inspected", "claimed", "closed")
-BATCH_ROWS = 5000
+# CSV columns, in the order `demo-data` writes them; the README documents each one.
+COLUMNS = ["rma_ref", "order_id", "order_date", "customer_name", "customer_address", "customer_email",
+           "customer_phone", "reason", "status", "note", "sku", "product", "quantity", "unit_value",
+           "batch", "supplier", "po"]
+REQUIRED = ("rma_ref", "sku", "quantity", "supplier", "po")
+STATUSES = ("requested", "received", "inspected", "refunded", "closed")
+RETURN_FIELDS = ("order_id", "order_date", "customer_name", "customer_address", "customer_email",
+                 "customer_phone", "reason", "status", "note")
+LINE_FIELDS = ("sku", "product", "quantity", "unit_value", "batch", "supplier", "po")
+_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class RowError(ValueError):
-    """A row that cannot load; the message is the reason a person reads."""
+    """One row that cannot load; the message is the reason shown to the user."""
+
+
+def parse_row(raw: dict) -> dict:
+    """A CSV row or API object → clean values; RowError names the first bad field."""
+    if None in raw:
+        raise RowError(f"{len(raw[None])} field(s) more than the header has")
+    d = {k: ("" if v is None else str(v)).strip() for k, v in raw.items()}
+    unknown = set(d) - set(COLUMNS)
+    if unknown:
+        raise RowError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    for k in REQUIRED:
+        if not d.get(k):
+            raise RowError(f"{k} is empty")
+    if not _REF.match(d["rma_ref"]):
+        raise RowError(f"rma_ref {d['rma_ref'][:40]!r} is not a return reference (letters, digits, . _ / -)")
+    out = {k: d.get(k) or None for k in COLUMNS}
+    try:
+        out["quantity"] = int(d["quantity"])
+    except ValueError:
+        raise RowError(f"quantity {d['quantity']!r} is not a whole number") from None
+    if out["quantity"] <= 0:
+        raise RowError("quantity must be at least 1")
+    try:
+        out["unit_value"] = round(float(d.get("unit_value") or 0), 2)
+    except ValueError:
+        raise RowError(f"unit_value {d['unit_value']!r} is not a number") from None
+    if out["unit_value"] < 0 or out["unit_value"] != out["unit_value"]:
+        raise RowError("unit_value must be zero or more")
+    if out["order_date"]:
+        try:
+            out["order_date"] = date.fromisoformat(out["order_date"]).isoformat()
+        except ValueError:
+            raise RowError(f"order_date {d['order_date']!r} is not a date (YYYY-MM-DD)") from None
+    if out["customer_email"] and not _EMAIL.match(out["customer_email"]):
+        raise RowError(f"customer_email {d['customer_email'][:60]!r} is not an e-mail address")
+    out["status"] = (out["status"] or "received").lower()
+    if out["status"] not in STATUSES:
+        raise RowError(f"status {d['status']!r} is not one of {', '.join(STATUSES)}")
+    return out
 
 
 @dataclass
 class ImportResult:
     rows: int = 0
     loaded: int = 0
-    returns: int = 0
-    linked: int = 0
-    errors: list[dict] = field(default_factory=list)
+    returns_created: int = 0
+    returns_updated: int = 0
+    lines: int = 0
+    linked_photos: int = 0
+    bad: list[dict] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
-        return {"rows": self.rows, "loaded": self.loaded, "returns": self.returns, "linked": self.linked,
-                "bad_rows": len(self.errors), "errors": self.errors}
-
-
-def _text(row: dict, key: str, limit: int = 200) -> str | None:
-    v = row.get(key)
-    if v is None:
-        return None
-    v = str(v).strip()
-    if len(v) > limit:
-        raise RowError(f"{key} is longer than {limit} characters")
-    return v or None
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "bad_rows": len(self.bad)}
 
 
-def parse_row(row: dict) -> tuple[tuple, tuple]:
-    """Check one row; returns (return fields, line fields) or raises RowError naming the field."""
-    missing = [k for k in REQUIRED if not str(row.get(k) or "").strip()]
-    if missing:
-        raise RowError(f"missing {', '.join(missing)}")
-    ref = _text(row, "rma_ref", 64)
-    try:
-        qty = int(str(row["quantity"]).strip())
-    except ValueError:
-        raise RowError(f"quantity {row['quantity']!r} is not a whole number") from None
-    if qty < 1:
-        raise RowError("quantity must be at least 1")
-    try:
-        value = float(str(row["unit_value"]).strip())
-    except ValueError:
-        raise RowError(f"unit_value {row['unit_value']!r} is not a number") from None
-    if not value >= 0 or value == float("inf"):
-        raise RowError("unit_value must be zero or more")
-    order_date = _text(row, "order_date", 10)
-    if order_date:
-        try:
-            date.fromisoformat(order_date)
-        except ValueError:
-            raise RowError(f"order_date {order_date!r} is not a date (YYYY-MM-DD)") from None
-    email = _text(row, "customer_email")
-    if email and "@" not in email:
-        raise RowError(f"customer_email {email!r} is not an e-mail address")
-    status = (_text(row, "status", 20) or "received").lower()
-    if status not in STATUSES:
-        raise RowError(f"status {status!r} is not one of {', '.join(STATUSES)}")
-    ret = (ref, _text(row, "customer_name"), _text(row, "customer_address", 500), email,
-           _text(row, "customer_phone", 40), _text(row, "order_id", 64), order_date,
-           _text(row, "reason", 500), status)
-    line = (ref, _text(row, "sku", 64), _text(row, "product"), qty, round(value, 2), _text(row, "batch", 64),
-            _text(row, "supplier", 120), _text(row, "supplier_po", 64))
-    return ret, line
+class Loader:
+    """Loads clean rows in batches: one BEGIN IMMEDIATE … COMMIT and a few executemany per batch."""
 
+    def __init__(self, conn: sqlite3.Connection, actor: str, source: str):
+        self.conn, self.actor, self.source = conn, actor, source
+        self.po_supplier = dict(conn.execute("SELECT po, supplier FROM purchase_orders"))
+        self.result = ImportResult()
 
-def _write_batch(conn: sqlite3.Connection, rets: dict, lines: list, now: str, taxonomy=None) -> int:
-    conn.executemany(
-        """INSERT INTO returns (ref, customer_name, customer_address, customer_email, customer_phone, order_id,
-               order_date, reason, status, imported_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)
-           ON CONFLICT(ref) DO UPDATE SET customer_name=excluded.customer_name,
-               customer_address=excluded.customer_address, customer_email=excluded.customer_email,
-               customer_phone=excluded.customer_phone, order_id=excluded.order_id,
-               order_date=excluded.order_date, reason=excluded.reason, status=excluded.status,
-               updated_at=excluded.updated_at""",
-        [(*r, now, now) for r in rets.values()])
-    conn.executemany("INSERT OR IGNORE INTO suppliers (name) VALUES (?)", {(ln[6],) for ln in lines})
-    conn.executemany("INSERT OR IGNORE INTO purchase_orders (po, supplier) VALUES (?, ?)",
-                     {(ln[7], ln[6]) for ln in lines})
-    conn.executemany("INSERT OR IGNORE INTO batches (po, batch) VALUES (?, ?)",
-                     {(ln[7], ln[5]) for ln in lines if ln[5]})
-    conn.executemany(
-        """INSERT INTO return_lines (return_ref, sku, product, quantity, unit_value, batch, supplier, po)
-           VALUES (?,?,?,?,?,?,?,?)
-           ON CONFLICT(return_ref, sku) DO UPDATE SET product=excluded.product, quantity=excluded.quantity,
-               unit_value=excluded.unit_value, batch=excluded.batch, supplier=excluded.supplier, po=excluded.po""",
-        lines)
-    # Photos that arrived before their record link now, in the same transaction.
-    return linking.link_pending(conn, list(rets), taxonomy)
+    def check_po(self, row: dict) -> None:
+        known = self.po_supplier.setdefault(row["po"], row["supplier"])
+        if known != row["supplier"]:
+            raise RowError(f"PO {row['po']} belongs to supplier {known!r}, not {row['supplier']!r}")
 
+    def load(self, rows: list[dict]) -> None:
+        from central import linking
 
-def import_rows(conn: sqlite3.Connection, rows: Iterable[tuple[int, dict]], *, actor: str = "import",
-                source: str = "", progress=None, taxonomy=None) -> ImportResult:
-    """Load (line number, row) pairs; bad rows are listed in the result, good ones committed in batches."""
-    result = ImportResult()
-    po_owner = dict(conn.execute("SELECT po, supplier FROM purchase_orders"))
-    rets: dict = {}
-    lines: list = []
-    now = wire.utcnow()
-    seen_refs: set = set()
-
-    def flush():
-        if not lines:
+        if not rows:
             return
-        with hubdb.write(conn):
-            result.linked += _write_batch(conn, rets, lines, now, taxonomy)
-        result.loaded += len(lines)
-        rets.clear()
-        lines.clear()
+        now = wire.utcnow()
+        refs = list(dict.fromkeys(r["rma_ref"] for r in rows))
+        with hubdb.write(self.conn):
+            before = self.conn.execute("SELECT count(*) FROM returns").fetchone()[0]
+            self.conn.executemany(
+                f"INSERT INTO returns (ref, {', '.join(RETURN_FIELDS)}, created_at, updated_at) "
+                f"VALUES (?, {', '.join('?' * len(RETURN_FIELDS))}, ?, ?) ON CONFLICT(ref) DO UPDATE SET "
+                + ", ".join(f"{k} = excluded.{k}" for k in (*RETURN_FIELDS, "updated_at")),
+                [(r["rma_ref"], *(r[k] for k in RETURN_FIELDS), now, now) for r in rows])
+            self.conn.executemany(
+                "INSERT INTO purchase_orders (po, supplier, created_at) VALUES (?, ?, ?) ON CONFLICT(po) DO NOTHING",
+                list({(r["po"], r["supplier"], now) for r in rows}))
+            self.conn.executemany(
+                f"INSERT INTO return_lines (return_ref, {', '.join(LINE_FIELDS)}) "
+                f"VALUES (?, {', '.join('?' * len(LINE_FIELDS))}) ON CONFLICT(return_ref, sku) DO UPDATE SET "
+                + ", ".join(f"{k} = excluded.{k}" for k in LINE_FIELDS if k != "sku"),
+                [(r["rma_ref"], *(r[k] for k in LINE_FIELDS)) for r in rows])
+            created = self.conn.execute("SELECT count(*) FROM returns").fetchone()[0] - before
+            linked = linking.link_refs(self.conn, refs, actor=self.actor)
+            # One entry per committed batch, in its transaction: the change and its record go together.
+            audit.record(self.conn, self.actor, "returns.import", "returns", self.source, None,
+                         {"lines": len(rows), "returns_created": created, "returns_updated": len(refs) - created,
+                          "linked_photos": linked, "first_ref": refs[0], "last_ref": refs[-1]})
+        self.result.loaded += len(rows)
+        self.result.returns_created += created
+        self.result.returns_updated += len(refs) - created
+        self.result.lines += len(rows)
+        self.result.linked_photos += linked
 
-    for lineno, row in rows:
-        result.rows += 1
+    def finish(self) -> ImportResult:
+        if self.result.bad:
+            with hubdb.write(self.conn):
+                audit.record(self.conn, self.actor, "returns.import_refused_rows", "returns", self.source, None,
+                             {"bad_rows": len(self.result.bad), "first": self.result.bad[:50]})
+        return self.result
+
+
+def load_rows(conn: sqlite3.Connection, rows: Iterable[tuple[int, dict]], *, actor: str, source: str,
+              batch: int = 5000, progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Rows as (line number, raw dict); the good ones load, the bad ones are listed with their reason."""
+    loader = Loader(conn, actor, source)
+    pending: list[dict] = []
+    for lineno, raw in rows:
+        loader.result.rows += 1
         try:
-            ret, line = parse_row(row)
-            owner = po_owner.setdefault(line[7], line[6])
-            if owner != line[6]:
-                raise RowError(f"PO {line[7]} belongs to supplier {owner!r}, not {line[6]!r}")
+            row = parse_row(raw)
+            loader.check_po(row)
         except RowError as e:
-            result.errors.append({"line": lineno, "rma_ref": (row.get("rma_ref") or "").strip() or None,
-                                  "reason": str(e)})
+            loader.result.bad.append({"line": lineno, "ref": (raw.get("rma_ref") or "")[:64], "reason": str(e)})
         else:
-            rets[ret[0]] = ret
-            seen_refs.add(ret[0])
-            lines.append(line)
-            if len(lines) >= BATCH_ROWS:
-                flush()
-        if progress is not None:
-            progress.update(1)
-    flush()
-    result.returns = len(seen_refs)
-    with hubdb.write(conn):
-        audit.record(conn, actor, "import", "returns", source or None,
-                     after={k: v for k, v in result.to_dict().items() if k != "errors"})
-    return result
+            pending.append(row)
+        if len(pending) >= batch:
+            loader.load(pending)
+            pending = []
+        if progress:
+            progress(1)
+    loader.load(pending)
+    return loader.finish()
 
 
-def read_csv(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line number, row) pairs; the header is line 1. Unknown or missing columns are a clear error."""
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        header = reader.fieldnames or []
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise RowError(f"{path}: the header lacks column(s) {', '.join(missing)}")
-        unknown = [c for c in header if c not in COLUMNS]
-        if unknown:
-            raise RowError(f"{path}: unknown column(s) {', '.join(unknown)}; expected {', '.join(COLUMNS)}")
-        for row in reader:
-            yield reader.line_num, row
-
-
-def import_csv(conn: sqlite3.Connection, path: Path, *, actor: str = "import", progress: bool = True,
-               taxonomy=None) -> ImportResult:
-    from tqdm import tqdm
-
-    path = Path(path)
+def count_rows(path: Path) -> int:
     with open(path, "rb") as f:
-        total = max(0, sum(1 for _ in f) - 1)
-    with tqdm(total=total, unit="row", file=sys.stderr, disable=not progress, desc="import") as bar:
-        return import_rows(conn, read_csv(path), actor=actor, source=path.name, progress=bar, taxonomy=taxonomy)
+        return max(0, sum(1 for _ in f) - 1)
 
 
-def records_to_rows(records: list) -> Iterator[tuple[int, dict]]:
-    """The JSON API's shape — a return with its `lines` — as flat CSV-like rows numbered by record."""
-    for i, rec in enumerate(records, 1):
-        if not isinstance(rec, dict):
-            yield i, {"rma_ref": None}
-            continue
-        lines = rec.get("lines")
-        if not isinstance(lines, list) or not lines:
-            yield i, {**{k: v for k, v in rec.items() if k != "lines"}, "sku": None}
-            continue
-        for line in lines:
-            yield i, {**{k: v for k, v in rec.items() if k != "lines"}, **(line if isinstance(line, dict) else {})}
+def import_csv(conn: sqlite3.Connection, path: Path, *, actor: str = "import", batch: int = 5000,
+               progress: Callable[[int], None] | None = None) -> ImportResult:
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+            if missing:
+                raise RowError(f"{path.name}: the header lacks column(s) {', '.join(missing)}")
+            unknown = [c for c in reader.fieldnames if c not in COLUMNS]
+            if unknown:
+                raise RowError(f"{path.name}: unknown column(s) {', '.join(unknown)}")
+            # DictReader.line_num counts physical lines, so a quoted field with a newline keeps numbers true.
+            rows = ((reader.line_num, r) for r in reader)
+            return load_rows(conn, rows, actor=actor, source=str(path.name), batch=batch, progress=progress)
+    except UnicodeDecodeError:
+        raise RowError(f"{path.name}: not UTF-8 text; save it as UTF-8 and import again "
+                       "(a re-import updates, nothing is doubled)") from None
+    except csv.Error as e:
+        raise RowError(f"{path.name}: {e}; fix the file and import again (nothing is doubled)") from None
 
 
 def get_return(conn: sqlite3.Connection, ref: str) -> dict | None:

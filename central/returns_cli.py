@@ -1,71 +1,112 @@
-"""`returns-hub import-returns | demo-data | unlinked`: the return records' command line (thin over central.returns)."""
+"""`returns-hub import-returns`, `demo-data`, `unlinked`, `link`, `categories`: return records and linking from the shell."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
-from central import config as hubconfig
-from central import db as hubdb
+
+def actor_default() -> str:
+    return os.environ.get("USER") or "cli"
+
+
+def _conn(args):
+    from central import config as hubconfig
+    from central import db as hubdb
+
+    return hubdb.connect(hubconfig.load_config(args.config).db_path)
 
 
 def cmd_import(args) -> int:
-    from central import returns
-    from central.taxonomy import from_config
+    from tqdm import tqdm
 
-    cfg = hubconfig.load_config(args.config)
-    conn = hubdb.connect(cfg.db_path)
-    try:
-        result = returns.import_csv(conn, Path(args.file), actor=args.actor, progress=not args.no_progress,
-                                    taxonomy=from_config(cfg))
-    except (returns.RowError, FileNotFoundError, UnicodeDecodeError) as e:
-        print(f"error: {e}", file=sys.stderr)
+    from central.returns import RowError, count_rows, import_csv
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: {path}: no such file", file=sys.stderr)
         return 2
-    for err in result.errors:
-        print(f"{args.file}:{err['line']}: {err['reason']}", file=sys.stderr)
+    conn = _conn(args)
+    with tqdm(total=count_rows(path), unit="row", desc="importing", file=sys.stderr,
+              disable=args.quiet, mininterval=0.5) as bar:
+        try:
+            result = import_csv(conn, path, actor=args.actor, progress=bar.update)
+        except RowError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    for b in result.bad:
+        print(f"{path.name}:{b['line']}: {b['reason']}", file=sys.stderr)
+    out = result.as_dict()
     if args.json:
-        print(json.dumps(result.to_dict(), sort_keys=True))
+        print(json.dumps(out))
     else:
-        print(f"{result.loaded} line(s) of {result.returns} return(s) loaded, {len(result.errors)} bad row(s), "
-              f"{result.linked} waiting photo(s) linked")
-    return 1 if result.errors and not result.loaded else 0
+        print(f"{result.loaded} of {result.rows} row(s) loaded: {result.returns_created} return(s) created, "
+              f"{result.returns_updated} updated, {result.linked_photos} waiting photo(s) linked, "
+              f"{len(result.bad)} bad row(s)")
+    return 1 if result.bad else 0
 
 
 def cmd_demo_data(args) -> int:
-    from central.demodata import write_csv
+    from central import demodata
 
-    n = write_csv(Path(args.out), count=args.count, ref_prefix=args.ref_prefix, seed=args.seed)
-    print(json.dumps({"out": args.out, "rows": n, "returns": args.count}) if args.json else f"{n} rows → {args.out}")
+    n = demodata.write_csv(Path(args.out), demodata.generate(args.returns, args.simulated, args.seed))
+    print(f"{n} row(s) → {args.out}")
     return 0
 
 
 def cmd_unlinked(args) -> int:
-    from central import linking
+    from central.linking import unlinked
 
-    cfg = hubconfig.load_config(args.config)
-    for row in linking.unlinked_queue(hubdb.connect(cfg.db_path), limit=args.limit):
-        print(json.dumps(row, sort_keys=True) if args.json else
-              f"{row['photo_id']}  {row['return_ref'] or '-':16} {row['reason']:20} {row['detail'] or ''}")
+    for row in unlinked(_conn(args), args.limit):
+        print(json.dumps(row) if args.json else f"{row['photo_id']}  {row['return_ref'] or '-':20} {row['reason']}")
+    return 0
+
+
+def cmd_link(args) -> int:
+    from central.linking import LinkError, link_manually
+
+    try:
+        row = link_manually(_conn(args), args.photo_id, args.ref, args.sku, args.actor, args.category)
+    except LinkError as e:
+        print(json.dumps({"ok": False, "error": str(e)}) if args.json else f"error: {e}",
+              file=sys.stdout if args.json else sys.stderr)
+        return 1
+    print(json.dumps(row) if args.json else f"{args.photo_id} → {row['return_ref']} line {row['line_id']}")
+    return 0
+
+
+def cmd_categories(args) -> int:
+    from central import config as hubconfig
+    from central.taxonomy import Taxonomy
+
+    tax = Taxonomy(hubconfig.load_config(args.config).claims.categories)
+    for c in tax.for_kiosk():
+        print(json.dumps(c) if args.json else f"{c['code']:20} {c['label']}")
     return 0
 
 
 def register(sub) -> None:
-    s = sub.add_parser("import-returns", help="load return records from a CSV file (columns in README)")
-    s.add_argument("file", help="CSV with a header row naming the columns")
+    s = sub.add_parser("categories", help="the defect categories (stable codes) kiosks and claims share")
     s.add_argument("--config", required=True)
-    s.add_argument("--actor", default="import", help="who the audit log names")
+    s.add_argument("--json", action="store_true", help="one JSON object per category")
+    s.set_defaults(func=cmd_categories)
+
+    s = sub.add_parser("import-returns", help="load return records from a CSV file (columns in the README)")
+    s.add_argument("file", help="CSV file, one row per return line")
+    s.add_argument("--config", required=True)
+    s.add_argument("--actor", default=actor_default(), help="who is importing (for the audit log)")
     s.add_argument("--json", action="store_true")
-    s.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_import)
 
     s = sub.add_parser("demo-data", help="write a realistic demo set of return records as CSV")
     s.add_argument("--out", required=True)
-    s.add_argument("--config", help="accepted for symmetry with the other commands; not needed")
-    s.add_argument("--count", type=int, default=300, help="returns (a few have two lines)")
-    s.add_argument("--ref-prefix", default="RMA-SIM-", help="as `returns-kiosk simulate --ref-prefix`")
+    s.add_argument("--returns", type=int, default=300)
+    s.add_argument("--simulated", type=int, default=20, help="references per simulated kiosk prefix")
     s.add_argument("--seed", type=int, default=7)
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--config", help="accepted and ignored, so scripts can pass it to every command")
     s.set_defaults(func=cmd_demo_data)
 
     s = sub.add_parser("unlinked", help="photos waiting for a return record, with the reason")
@@ -73,3 +114,13 @@ def register(sub) -> None:
     s.add_argument("--limit", type=int, default=200)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_unlinked)
+
+    s = sub.add_parser("link", help="link a photo to a return (and line) by hand")
+    s.add_argument("photo_id")
+    s.add_argument("ref")
+    s.add_argument("--sku")
+    s.add_argument("--category")
+    s.add_argument("--config", required=True)
+    s.add_argument("--actor", default=actor_default())
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_link)

@@ -31,17 +31,10 @@ def stats(conn: sqlite3.Connection) -> dict:
 EXTRA_STATS: list = []
 
 
-def _claim_stats(conn: sqlite3.Connection) -> dict:
-    from central import linking
-
-    out = linking.counts(conn)
-    out["claims_by_state"] = dict(conn.execute("SELECT state, count(*) FROM claims GROUP BY state"))
-    out["claims"] = sum(out["claims_by_state"].values())
-    return out
-
-
-EXTRA_STATS.append(_claim_stats)
-
 from central.disk import disk_stats  # noqa: E402
 
 EXTRA_STATS.append(disk_stats)
+
+from central import claims, linking  # noqa: E402
+
+EXTRA_STATS += [linking.link_stats, claims.by_state]

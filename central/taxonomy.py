@@ -1,60 +1,51 @@
-"""Defect categories (desk → linking → claims): one configurable list with stable codes, shared with the kiosk.
+"""Defect categories: kiosk → linking → claims. One configurable list with stable codes, shared with the kiosk.
 
-The kiosk sends a category word with each photo; `code_for` maps that word (a code, a label, or a
-known alias such as the kiosk's `crack` or `not_working`) to the stable code claims group by.
+The kiosk sends whatever its operator picked (a code, a label, or a word printed on a category card);
+`Taxonomy.code_for` maps it to a stable code so claims group the same defect the same way.
 """
 
 from __future__ import annotations
 
 import re
 
-# (stable code, label a buyer reads, aliases other stations use)
+# code, label, other words a kiosk or a category card may send for it
 DEFAULT_CATEGORIES: list[dict] = [
-    {"code": "scratch", "label": "scratch", "aliases": ["scuff"]},
-    {"code": "dent", "label": "dent", "aliases": []},
-    {"code": "crack_break", "label": "crack/break", "aliases": ["crack", "break", "broken"]},
-    {"code": "stain", "label": "stain", "aliases": ["dirty"]},
-    {"code": "missing_part", "label": "missing part", "aliases": ["incomplete"]},
-    {"code": "wrong_item", "label": "wrong item", "aliases": []},
-    {"code": "packaging_damage", "label": "packaging damage", "aliases": ["packaging", "box_damage"]},
-    {"code": "does_not_work", "label": "does not work", "aliases": ["not_working", "faulty", "dead"]},
-    {"code": "other", "label": "other", "aliases": []},
+    {"code": "scratch", "label": "Scratch", "aliases": ["scratched", "scuff"]},
+    {"code": "dent", "label": "Dent", "aliases": ["dented"]},
+    {"code": "crack_break", "label": "Crack / break", "aliases": ["crack", "break", "broken", "cracked"]},
+    {"code": "stain", "label": "Stain", "aliases": ["stained", "dirty"]},
+    {"code": "missing_part", "label": "Missing part", "aliases": ["missing", "incomplete"]},
+    {"code": "wrong_item", "label": "Wrong item", "aliases": ["wrong", "wrong product"]},
+    {"code": "packaging_damage", "label": "Packaging damage", "aliases": ["packaging", "box damage"]},
+    {"code": "does_not_work", "label": "Does not work", "aliases": ["defective", "not working", "dead"]},
+    {"code": "other", "label": "Other", "aliases": []},
 ]
 
+UNCATEGORISED = "uncategorised"
 
-def _norm(word: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", word.strip().lower()).strip("_")
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
 class Taxonomy:
     def __init__(self, categories: list[dict] | None = None):
-        self.categories = [dict(c) for c in (categories or DEFAULT_CATEGORIES)]
-        self._index: dict[str, str] = {}
-        for c in self.categories:
+        cats = [c if isinstance(c, dict) else c.model_dump() for c in (categories or DEFAULT_CATEGORIES)]
+        self.labels = {c["code"]: c["label"] for c in cats}
+        self._lookup: dict[str, str] = {}
+        for c in cats:
             for word in [c["code"], c["label"], *c.get("aliases", [])]:
-                self._index.setdefault(_norm(word), c["code"])
+                self._lookup.setdefault(_key(word), c["code"])
 
-    def code_for(self, word: str | None) -> str | None:
-        """The stable code for a category word, or None when the word is not in the list."""
-        if not word:
+    def code_for(self, raw: str | None) -> str | None:
+        """The stable code for what a kiosk sent; None when it names no known category."""
+        if not raw or not isinstance(raw, str):
             return None
-        return self._index.get(_norm(word))
+        return self._lookup.get(_key(raw))
 
     def label(self, code: str | None) -> str:
-        for c in self.categories:
-            if c["code"] == code:
-                return c["label"]
-        return code or "uncategorised"
+        return self.labels.get(code or "", "Uncategorised")
 
-    def codes(self) -> list[str]:
-        return [c["code"] for c in self.categories]
-
-    def for_kiosk(self) -> list[str]:
-        """What the hub publishes on the kiosks' config topic: the codes, in order."""
-        return self.codes()
-
-
-def from_config(cfg) -> Taxonomy:
-    claims = getattr(cfg, "claims", None)
-    cats = getattr(claims, "categories", None)
-    return Taxonomy([c.model_dump() if hasattr(c, "model_dump") else c for c in cats] if cats else None)
+    def for_kiosk(self) -> list[dict]:
+        """The list the hub publishes on the kiosks' config topic."""
+        return [{"code": c, "label": lbl} for c, lbl in self.labels.items()]

@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         hub = helpers.write_hub_config(root / "hub", broker)
         helpers.hub_cli(hub, "kiosk", "add", *KIOSKS)
+        returns_csv = root / "returns.csv"  # return records whose refs the simulated kiosks scan
+        helpers.hub_cli(hub, "demo-data", "--out", str(returns_csv))
+        helpers.hub_cli(hub, "import-returns", str(returns_csv), "--quiet")
         ingest = helpers.hub_ingest(hub, 1)
         procs.append(ingest)
         helpers.wait_ready(ingest, "connected")
@@ -55,12 +58,15 @@ Returns Desk demo is running.
   hub         {hub}  (data in {hub.parent / 'data'}, ingest log {ingest.log})
   kiosks      {', '.join(str(c) for c in kiosk_cfgs.values())}
   photos at the hub: {stats['photos']}  events: {stats['events']}  rejected: {stats['rejected_payloads']}
+  returns: {stats['returns']}  photos linked: {stats['photos_linked']}  unlinked: {stats['photos_unlinked']}
 
 Try:
   .venv/bin/returns-hub stats --config {hub} --json
   RETURNS_KIOSK_MQTT_PASSWORD={helpers.kiosk_password(KIOSKS[0])} \\
     .venv/bin/returns-kiosk simulate --config {kiosk_cfgs[KIOSKS[0]]} --photos {photos} --count 2
   .venv/bin/returns-kiosk status --config {kiosk_cfgs[KIOSKS[0]]} --json
+  .venv/bin/returns-hub claim create --supplier "Brightway Electronics" --po PO-4501 --config {hub}
+  .venv/bin/returns-hub claim show 1 --config {hub}
 """, flush=True)
         if not args.once:
             print("Ctrl-C stops the demo.", flush=True)

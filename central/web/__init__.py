@@ -20,7 +20,6 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("central.web.returns", "bp"),
     ("central.web.charts_page", "bp"),
     ("central.web.redact_api", "bp"),
-    ("central.web.api_returns", "bp"),
     ("central.web.api", "bp"),
 ]
 

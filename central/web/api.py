@@ -1,142 +1,255 @@
-"""The claim file over HTTP (claims → API → web screens). Every route answers JSON; errors are {error, status}.
+"""JSON API: Returns Management System and scripts → returns / linking / claims. Bearer-token authenticated.
 
-GET  /api/claims?supplier=&state=           list
-POST /api/claims                            {supplier, po, batch?, evidence?, question?, balance_release?,
-                                             claim_recovery?, credit_due?}
-GET  /api/claims/<id>                       the claim file (show)
-GET  /api/claims/<id>/diff?from=1&to=2      two versions compared, tracked fields marked
-POST /api/claims/<id>/revise                {note, changes?, refresh?, evidence?, question?, timing?}
-POST /api/claims/<id>/approve               {step, remaining_evidence[], due_date, version?, po?, exception?,
-                                             exception_note?}
-POST /api/claims/<id>/refuse                {reason, version?}
-POST /api/claims/<id>/responses             {kind: credit|replacement|rejection|partial, amount?, quantity?, reason?}
-POST /api/claims/<id>/close                 {issue, affected_field, supplier_explanation, evidence_reviewed,
-                                             buyer_decision, next_control}
-GET  /api/claims/<id>/handoff               the four handoff questions, gaps named
-GET  /api/suppliers/<name>/reconcile        claimed vs recovered for one supplier
-GET  /api/categories                        the defect taxonomy
+The token comes from RETURNS_HUB_API_TOKEN or $CREDENTIALS_DIRECTORY/api-token and is compared in constant
+time. Every error is JSON: {"error": message, "status": code} (and "details" for row-level problems).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+import hmac
 
-from central import claims
-from central.taxonomy import Taxonomy, from_config
-from central.web import apiauth, get_db
+from flask import Blueprint, current_app, jsonify, request
 
-bp = apiauth.protect(Blueprint("api_claims", __name__, url_prefix="/api"))
+from central import claims, claims_approval, claims_close, claims_response, claims_view, linking
+from central.config import read_secret
+from central.returns import Loader, RowError, load_rows, parse_row
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+TOKEN_ENV, TOKEN_CREDENTIAL = "RETURNS_HUB_API_TOKEN", "api-token"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, details=None):
+        super().__init__(message)
+        self.status, self.message, self.details = status, message, details
+
+
+def _error(status: int, message: str, details=None):
+    body = {"error": message, "status": status}
+    if details is not None:
+        body["details"] = details
+    return jsonify(body), status
+
+
+@bp.errorhandler(ApiError)
+def _api_error(e: ApiError):
+    return _error(e.status, e.message, e.details)
 
 
 @bp.errorhandler(claims.ClaimError)
 def _claim_error(e: claims.ClaimError):
-    return apiauth.json_error(str(e), e.status)
+    return _error(e.status if e.status != 400 else 422, str(e))
 
 
-def _cfg():
-    return current_app.config.get("HUB_CONFIG")
+@bp.errorhandler(linking.LinkError)
+def _link_error(e):
+    return _error(422, str(e))
 
 
-def _claims_cfg(name, default):
-    cfg = _cfg()
-    return getattr(cfg.claims, name) if cfg is not None else default
+@bp.before_request
+def _authenticate():
+    expected = current_app.config.get("API_TOKEN") or read_secret(TOKEN_ENV, TOKEN_CREDENTIAL)
+    if not expected:
+        return _error(503, f"the API is off: no token in {TOKEN_ENV} or $CREDENTIALS_DIRECTORY/{TOKEN_CREDENTIAL}")
+    auth = request.headers.get("Authorization", "")
+    given = auth[7:] if auth.startswith("Bearer ") else ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return _error(401, "missing or wrong API token (Authorization: Bearer …)")
+    return None
 
 
-def _taxonomy():
-    return from_config(_cfg()) if _cfg() else None
+def _db():
+    from central.web import get_db
+
+    return get_db()
 
 
-def _pick(data: dict, allowed: dict) -> dict:
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise claims.ClaimError(f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
-    return {allowed[k]: v for k, v in data.items()}
+def _actor() -> str:
+    return "api:" + (request.headers.get("X-Actor") or "token")[:64]
 
 
-@bp.get("/claims")
-def list_claims():
-    return jsonify(claims=claims.list_claims(get_db(), supplier=request.args.get("supplier"),
-                                             state=request.args.get("state")))
+def _settings():
+    cfg = current_app.config.get("HUB_CONFIG")
+    return cfg.claims if cfg is not None else None
 
 
-@bp.post("/claims")
-def create():
-    data = apiauth.body()
-    for k in ("supplier", "po"):
-        if not isinstance(data.get(k), str) or not data[k].strip():
-            raise claims.ClaimError(f"'{k}' is required")
-    kw = _pick(data, {"supplier": "supplier", "po": "po", "batch": "batch", "evidence": "evidence_kind",
-                      "question": "question_text", "balance_release": "balance_release",
-                      "claim_recovery": "claim_recovery", "credit_due": "credit_due"})
-    c = claims.create(get_db(), actor=g.api_actor, taxonomy=_taxonomy(),
-                      due_days=_claims_cfg("credit_due_days", 30), **kw)
-    return jsonify(claims.show(get_db(), c["id"])), 201
+def _body(kind=dict):
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "the body must be JSON (Content-Type: application/json)")
+    if not isinstance(data, kind):
+        raise ApiError(400, f"the body must be a JSON {'object' if kind is dict else 'array or object'}")
+    return data
 
 
-@bp.get("/claims/<int:claim_id>")
-def show(claim_id):
-    return jsonify(claims.show(get_db(), claim_id))
-
-
-@bp.get("/claims/<int:claim_id>/diff")
-def diff(claim_id):
+def _int(name: str, value) -> int:
     try:
-        v_from, v_to = int(request.args["from"]), int(request.args["to"])
-    except (KeyError, ValueError):
-        raise claims.ClaimError("give two version numbers: ?from=N&to=M") from None
-    return jsonify(claims.diff(get_db(), claim_id, v_from, v_to))
+        return int(value)
+    except (TypeError, ValueError):
+        raise ApiError(422, f"{name} must be a whole number") from None
 
 
-@bp.post("/claims/<int:claim_id>/revise")
-def revise(claim_id):
-    kw = _pick(apiauth.body(), {"note": "note", "changes": "changes", "refresh": "refresh",
-                                "evidence": "evidence_kind", "question": "question_text", "timing": "timing"})
-    claims.revise(get_db(), claim_id, actor=g.api_actor, taxonomy=_taxonomy(), **{"note": "", **kw})
-    return jsonify(claims.show(get_db(), claim_id))
+# --- returns ---
+
+def _rows(data) -> list[dict]:
+    """One return or a list; a return carries its `lines`, or is itself one line."""
+    items = data.get("returns", data) if isinstance(data, dict) else data
+    items = [items] if isinstance(items, dict) else items
+    if not isinstance(items, list) or not items:
+        raise ApiError(400, "send a return object, a list of them, or {\"returns\": [...]}")
+    rows = []
+    for i, ret in enumerate(items):
+        if not isinstance(ret, dict):
+            raise ApiError(400, f"returns[{i}] is not an object")
+        lines = ret.get("lines", [{}])
+        if not isinstance(lines, list) or not lines or not all(isinstance(ln, dict) for ln in lines):
+            raise ApiError(422, f"returns[{i}].lines must be a non-empty list of objects")
+        head = {k: v for k, v in ret.items() if k != "lines"}
+        rows += [(i, {**head, **ln}) for ln in lines]
+    return rows
 
 
-@bp.post("/claims/<int:claim_id>/approve")
-def approve(claim_id):
-    kw = _pick(apiauth.body(), {"step": "step", "remaining_evidence": "remaining_evidence", "due_date": "due_date",
-                                "version": "version", "po": "po", "exception": "exception",
-                                "exception_note": "exception_note"})
-    kw = {"step": "", "remaining_evidence": [], "due_date": None, **kw}
-    if not isinstance(kw["remaining_evidence"], list):
-        raise claims.ClaimError("'remaining_evidence' must be a list of documents")
-    a = claims.approve(get_db(), claim_id, actor=g.api_actor,
-                       small_value_limit=_claims_cfg("small_value_limit", 250.0), **kw)
-    return jsonify(a), 201
+MAX_BODY = 16 * 1024 * 1024  # a bigger batch of returns goes through import-returns
 
 
-@bp.post("/claims/<int:claim_id>/refuse")
-def refuse(claim_id):
-    kw = _pick(apiauth.body(), {"reason": "reason", "version": "version"})
-    return jsonify(claims.refuse(get_db(), claim_id, actor=g.api_actor, **{"reason": "", **kw})), 201
+@bp.post("/returns")
+def post_returns():
+    if (request.content_length or 0) > MAX_BODY:
+        raise ApiError(413, f"the body is over {MAX_BODY // 1024 // 1024} MB; send returns in smaller batches")
+    rows = _rows(_body((dict, list)))
+    problems, checker = [], Loader(_db(), _actor(), "api")
+    for i, row in rows:
+        try:
+            checker.check_po(parse_row(row))
+        except RowError as e:
+            problems.append({"index": i, "ref": str(row.get("rma_ref", ""))[:64], "reason": str(e)})
+    if problems:
+        # A system sending records gets all of them or none, with every problem named.
+        raise ApiError(422, f"{len(problems)} line(s) are invalid; nothing was loaded", problems)
+    result = load_rows(_db(), rows, actor=_actor(), source="api")
+    return jsonify(result.as_dict()), 201
 
 
-@bp.post("/claims/<int:claim_id>/responses")
-def respond(claim_id):
-    kw = _pick(apiauth.body(), {"kind": "kind", "amount": "amount", "quantity": "quantity", "reason": "reason"})
-    return jsonify(claims.respond(get_db(), claim_id, actor=g.api_actor, **{"kind": "", **kw})), 201
+@bp.get("/returns/<ref>")
+def get_return(ref: str):
+    from central.returns import get_return as fetch
 
-
-@bp.post("/claims/<int:claim_id>/close")
-def close(claim_id):
-    data = apiauth.body()
-    return jsonify(claims.close(get_db(), claim_id, actor=g.api_actor, note=data))
-
-
-@bp.get("/claims/<int:claim_id>/handoff")
-def handoff(claim_id):
-    return jsonify(claims.handoff(get_db(), claim_id))
-
-
-@bp.get("/suppliers/<name>/reconcile")
-def reconcile(name):
-    return jsonify(claims.reconcile_supplier(get_db(), name))
+    r = fetch(_db(), ref)
+    if r is None:
+        raise ApiError(404, f"no return record {ref}")
+    return jsonify(r)
 
 
 @bp.get("/categories")
 def categories():
-    t = _taxonomy() or Taxonomy()
-    return jsonify(categories=t.categories)
+    from central.taxonomy import Taxonomy
+
+    s = _settings()
+    return jsonify(categories=Taxonomy(s.categories if s is not None else None).for_kiosk())
+
+
+@bp.get("/photos/unlinked")
+def unlinked():
+    return jsonify(photos=linking.unlinked(_db(), min(_int("limit", request.args.get("limit", 200)), 1000)))
+
+
+@bp.post("/photos/<photo_id>/link")
+def link(photo_id: str):
+    d = _body()
+    if not d.get("return_ref"):
+        raise ApiError(422, "return_ref is required")
+    return jsonify(linking.link_manually(_db(), photo_id, str(d["return_ref"]), d.get("sku"), _actor(),
+                                         d.get("category")))
+
+
+# --- claims ---
+
+@bp.get("/claims")
+def list_claims():
+    return jsonify(claims=claims.list_claims(_db(), request.args.get("state"), request.args.get("supplier")))
+
+
+@bp.post("/claims")
+def create_claim():
+    d = _body()
+    c = claims.open_claim(_db(), d.get("supplier", ""), d.get("po", ""), d.get("batch"), _actor(), _settings())
+    return jsonify(claims_view.show(_db(), c["id"])), 201
+
+
+@bp.get("/claims/<int:claim_id>")
+def show(claim_id: int):
+    return jsonify(claims_view.show(_db(), claim_id))
+
+
+@bp.get("/claims/<int:claim_id>/diff")
+def diff(claim_id: int):
+    return jsonify(claims.diff(_db(), claim_id, _int("a", request.args.get("a")), _int("b", request.args.get("b"))))
+
+
+@bp.post("/claims/<int:claim_id>/versions")
+def revise(claim_id: int):
+    d = _body()
+    changes = d.get("changes") or {}
+    if not isinstance(changes, dict):
+        raise ApiError(422, "changes must be an object of field: value")
+    n = claims.revise(_db(), claim_id, _actor(), d.get("reason", ""), changes,
+                      corrects=_int("corrects", d["corrects"]) if d.get("corrects") is not None else None,
+                      regather=bool(d.get("regather")), settings=_settings())
+    return jsonify(claim=claim_id, version=n), 201
+
+
+@bp.post("/claims/<int:claim_id>/approve")
+def approve(claim_id: int):
+    d = _body()
+    ev = d.get("remaining_evidence") or []
+    if not isinstance(ev, list):
+        raise ApiError(422, "remaining_evidence must be a list of text")
+    return jsonify(claims_approval.approve(
+        _db(), claim_id, _actor(), step=d.get("step", ""), po=d.get("po", ""), version_n=_int("version", d.get("version")),
+        remaining_evidence=[str(e) for e in ev], due_date=d.get("due_date"), exception=d.get("exception"),
+        note=str(d.get("note") or ""), settings=_settings())), 201
+
+
+@bp.post("/claims/<int:claim_id>/evidence")
+def evidence(claim_id: int):
+    d = _body()
+    return jsonify(claims_approval.receive_evidence(_db(), claim_id, _actor(), str(d.get("item") or ""),
+                                                    str(d.get("note") or ""))), 201
+
+
+@bp.post("/claims/<int:claim_id>/refuse")
+def refuse(claim_id: int):
+    d = _body()
+    return jsonify(claims_approval.refuse(_db(), claim_id, _actor(), version_n=_int("version", d.get("version")),
+                                          reason=str(d.get("reason") or ""))), 201
+
+
+@bp.post("/claims/<int:claim_id>/responses")
+def respond(claim_id: int):
+    d = _body()
+    return jsonify(claims_response.respond(_db(), claim_id, _actor(), kind=d.get("kind", ""), amount=d.get("amount"),
+                                           quantity=d.get("quantity"), reason=str(d.get("reason") or ""),
+                                           note=str(d.get("note") or ""))), 201
+
+
+@bp.post("/claims/<int:claim_id>/close")
+def close(claim_id: int):
+    return jsonify(claims_close.close(_db(), claim_id, _actor(), _body()))
+
+
+@bp.get("/claims/<int:claim_id>/handoff")
+def handoff(claim_id: int):
+    return jsonify(claims_close.handoff(_db(), claim_id))
+
+
+@bp.get("/claims/<int:claim_id>/packet-input")
+def packet_input(claim_id: int):
+    cfg = current_app.config.get("HUB_CONFIG")
+    photo_dir = cfg.photo_dir if cfg is not None else current_app.config.get("PHOTO_DIR", "photos")
+    return jsonify(claims_view.packet_input(_db(), claim_id, photo_dir))
+
+
+@bp.get("/suppliers/<supplier>")
+def supplier(supplier: str):
+    return jsonify(**claims_response.reconcile_supplier(_db(), supplier),
+                   practice=claims_approval.supplier_practice(_db(), supplier))

@@ -7,7 +7,6 @@ returns the signed-in user's name or None; the token is checked only when none o
 from __future__ import annotations
 
 import hmac
-from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -80,18 +79,3 @@ def body() -> dict:
     if not isinstance(data, dict):
         raise BadRequest("the request body must be a JSON object (Content-Type: application/json)")
     return data
-
-
-def require_token(view):
-    """For routes outside a protected blueprint: the same check as `protect`, on one view."""
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        refused = check()
-        return refused if refused is not None else view(*args, **kwargs)
-    return wrapper
-
-
-def actor() -> str:
-    """Who is acting: the person a script names in the body, else who `check` authenticated."""
-    named = (request.get_json(silent=True) or {}).get("actor")
-    return str(named)[:60] if named else (getattr(g, "api_actor", None) or "api")

@@ -17,3 +17,4 @@ def test_demo_once(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "photos at the hub: 12" in r.stdout, r.stdout
     assert "rejected: 0" in r.stdout
+    assert "photos linked: 12  unlinked: 0" in r.stdout, r.stdout

@@ -1,143 +1,107 @@
-"""Linking: photos join their return by ref and their line by SKU; the rest wait in the unlinked queue."""
+"""Linking: photos join their return by reference and their line by SKU; the rest wait with a reason."""
 
-from __future__ import annotations
-
-import csv
 import json
 
-from central import demodata, linking, returns
+import pytest
+
+from central import audit, linking
+from central import db as hubdb
+from central.returns import import_csv
 from central.taxonomy import Taxonomy
-from tests import helpers
-from tests.test_central.conftest import add_photo
+from tests.test_central.claimkit import add_photo, hub, link_of, row, write_csv
 
 
-def _import(conn, rows):
-    return returns.import_rows(conn, enumerate(rows, 2), actor="test")
+def test_photo_links_to_return_and_its_only_line(tmp_path):
+    conn = hub(tmp_path, [row("RMA-1")])
+    link = link_of(conn, add_photo(conn, "RMA-1", "scratch"))
+    line = conn.execute("SELECT id FROM return_lines WHERE return_ref = 'RMA-1'").fetchone()[0]
+    assert (link["status"], link["return_ref"], link["line_id"], link["category"], link["how"]) == \
+        ("linked", "RMA-1", line, "scratch", "ingest")
 
 
-def _two_line_return():
-    base = demodata.rows(1)[0]
-    return [{**base, "rma_ref": "RMA-2L", "sku": "SKU-A", "product": "A"},
-            {**base, "rma_ref": "RMA-2L", "sku": "SKU-B", "product": "B"}]
+def test_label_sku_picks_the_line_and_a_wrong_label_waits(tmp_path):
+    conn = hub(tmp_path, [row("RMA-1", "SKU-1"), row("RMA-1", "SKU-2")])
+    sku2 = conn.execute("SELECT id FROM return_lines WHERE sku = 'SKU-2'").fetchone()[0]
+    assert link_of(conn, add_photo(conn, "RMA-1", label_check={"sku": "SKU-2"}))["line_id"] == sku2
+    no_sku = link_of(conn, add_photo(conn, "RMA-1"))
+    assert (no_sku["status"], no_sku["line_id"], no_sku["reason_code"]) == ("linked", None, "line_unknown")
+    wrong = link_of(conn, add_photo(conn, "RMA-1", label_check={"sku": "SKU-9"}))
+    assert (wrong["status"], wrong["reason"]) == ("unlinked", "label SKU SKU-9 is not on return RMA-1")
+    other = link_of(conn, add_photo(conn, "RMA-1", label_check={"codes": ["RMA-7"], "match": False}))
+    assert (other["status"], other["reason"]) == ("unlinked", "a return label in the photo (RMA-7) is not RMA-1")
+    read = link_of(conn, add_photo(conn, "RMA-1", label_check={"codes": ["RMA-1", "sku-2"], "match": True}))
+    assert (read["status"], read["line_id"]) == ("linked", sku2)
+    odd = link_of(conn, add_photo(conn, "RMA-1", label_check={"codes": 7, "match": "maybe"}))
+    assert (odd["status"], odd["reason_code"]) == ("linked", "line_unknown")
+    unread = link_of(conn, add_photo(conn, "RMA-1", label_check={"codes": [], "match": None}))
+    assert (unread["status"], unread["reason_code"]) == ("linked", "line_unknown")
 
 
-def test_photo_links_to_return_and_its_only_line(conn):
-    rows = demodata.rows(3)
-    _import(conn, rows)
-    pid = add_photo(conn, rows[0]["rma_ref"], category="dent")
-    link = dict(conn.execute("SELECT * FROM photo_links WHERE photo_id = ?", (pid,)).fetchone())
-    assert (link["return_ref"], link["sku"], link["po"], link["category"]) == (
-        rows[0]["rma_ref"], rows[0]["sku"], rows[0]["supplier_po"], "dent")
-    assert conn.execute("SELECT count(*) FROM unlinked").fetchone()[0] == 0
+def test_unlinkable_photos_queue_with_their_reason(tmp_path):
+    conn = hub(tmp_path, [row("RMA-1")])
+    unknown, blank = add_photo(conn, "RMA-404"), add_photo(conn, " ")
+    queue = {q["photo_id"]: q for q in linking.unlinked(conn)}
+    assert set(queue) == {unknown, blank}
+    assert queue[unknown]["reason"] == "no return record RMA-404 (yet)"
+    assert queue[blank]["reason_code"] == "no_reference"
+    assert linking.link_stats(conn)["photos_unlinked"] == 2
 
 
-def test_label_sku_picks_the_line_and_item_order_is_the_fallback(conn):
-    _import(conn, _two_line_return())
-    by_label = add_photo(conn, "RMA-2L", item=1, label_check={"codes": ["SKU-B"], "match": True})
-    by_item = add_photo(conn, "RMA-2L", item=2)
-    links = {r["photo_id"]: r for r in conn.execute("SELECT * FROM photo_links")}
-    assert (links[by_label]["sku"], links[by_label]["how"], links[by_label]["label_match"]) == ("SKU-B", "label_sku", 1)
-    assert (links[by_item]["sku"], links[by_item]["how"]) == ("SKU-B", "item_order")
+def test_late_record_links_waiting_photos_on_import(tmp_path):
+    conn = hub(tmp_path, [row("RMA-1")])
+    early = [add_photo(conn, "RMA-2", "dent"), add_photo(conn, "RMA-2", "dent")]
+    assert all(link_of(conn, p)["status"] == "unlinked" for p in early)
+    r = import_csv(conn, write_csv(tmp_path / "late.csv", [row("RMA-2")]))
+    assert r.linked_photos == 2
+    for p in early:
+        link = link_of(conn, p)
+        assert (link["status"], link["how"], link["category"]) == ("linked", "late", "dent")
+    assert linking.unlinked(conn) == []
 
 
-def test_unlinkable_photos_go_to_the_queue_with_the_reason(conn):
-    _import(conn, _two_line_return())
-    no_record = add_photo(conn, "RMA-NOPE")
-    mismatch = add_photo(conn, "RMA-2L", label_check={"codes": ["RMA-OTHER"], "match": False})
-    no_line = add_photo(conn, "RMA-2L", item=3)
-    queue = {r["photo_id"]: r for r in linking.unlinked_queue(conn)}
-    assert queue[no_record]["reason"] == linking.NO_RETURN
-    assert queue[mismatch]["reason"] == linking.LABEL_MISMATCH and "RMA-OTHER" in queue[mismatch]["detail"]
-    assert queue[no_line]["reason"] == linking.NO_LINE_FOR_ITEM
-    assert conn.execute("SELECT count(*) FROM photo_links").fetchone()[0] == 0
+def test_category_mapping_uses_stable_codes_and_the_desk_event(tmp_path):
+    tax = Taxonomy()
+    assert [tax.code_for(x) for x in ("Crack / break", "broken", "crack_break", "Missing part", "blue", None, 3)] == \
+        ["crack_break", "crack_break", "crack_break", "missing_part", None, None, None]
+    kiosk_defaults = ["scratch", "dent", "crack", "stain", "missing_part", "wrong_item", "not_working", "other"]
+    assert [tax.code_for(x) for x in kiosk_defaults] == \
+        ["scratch", "dent", "crack_break", "stain", "missing_part", "wrong_item", "does_not_work", "other"]
+    custom = Taxonomy([{"code": "rust", "label": "Rust", "aliases": ["corroded"]}])
+    assert (custom.code_for("corroded"), custom.code_for("scratch")) == ("rust", None)
+    conn = hub(tmp_path, [row("RMA-1")])
+    pid = add_photo(conn, "RMA-1", category=None)
+    assert link_of(conn, pid)["category"] is None
+    ev = {"event_id": "e1", "type": "item_finished", "kiosk": "kiosk-a", "at": "2026-11-01T00:00:00Z",
+          "return_ref": "RMA-1", "category": "does not work", "photo_ids": [pid]}
+    with hubdb.write(conn):
+        conn.execute("INSERT INTO events (event_id, kiosk, type, return_ref, at, received_at, body) "
+                     "VALUES ('e1', 'kiosk-a', 'item_finished', 'RMA-1', '', '', ?)", (json.dumps(ev),))
+        linking.link_event(conn, tax, ev)
+    assert link_of(conn, pid)["category"] == "does_not_work"
+    assert conn.execute("SELECT status FROM event_links WHERE event_id = 'e1'").fetchone()[0] == "linked"
 
 
-def test_a_record_imported_after_its_photos_links_them(conn):
-    rows = demodata.rows(4)
-    early = [add_photo(conn, rows[0]["rma_ref"]), add_photo(conn, rows[1]["rma_ref"])]
-    assert linking.counts(conn)["unlinked"] == 2
-    result = _import(conn, rows)
-    assert result.linked == 2
-    assert linking.counts(conn)["unlinked"] == 0
-    linked = {r[0] for r in conn.execute("SELECT photo_id FROM photo_links")}
-    assert linked == set(early)
-
-
-def test_category_words_map_to_stable_codes():
-    t = Taxonomy()
-    assert t.codes()[:8] == ["scratch", "dent", "crack_break", "stain", "missing_part", "wrong_item",
-                             "packaging_damage", "does_not_work"]
-    assert t.code_for("crack") == "crack_break"          # the kiosk's word
-    assert t.code_for("Crack/Break") == "crack_break"    # the label
-    assert t.code_for("not_working") == "does_not_work"
-    assert t.code_for("packaging damage") == "packaging_damage"
-    assert t.code_for("sparkles") is None
-    custom = Taxonomy([{"code": "bent", "label": "bent", "aliases": ["warped"]}])
-    assert custom.code_for("warped") == "bent" and custom.code_for("scratch") is None
-
-
-def test_configured_taxonomy_is_used_by_linking(conn):
-    rows = demodata.rows(1)
-    _import(conn, rows)
-    t = Taxonomy([{"code": "surface", "label": "surface damage", "aliases": ["scratch"]}])
-    with conn:
-        out = linking.link_photo(conn, "p" * 16, rows[0]["rma_ref"], 1, "scratch", None, t)
-    assert out["category"] == "surface"
-
-
-def test_desk_event_sets_the_category_of_its_photos(conn):
-    rows = demodata.rows(1)
-    _import(conn, rows)
-    pid = add_photo(conn, rows[0]["rma_ref"], category=None)
-    with conn:
-        linking.link_event(conn, {"event_id": "e1", "type": "item_finished", "return_ref": rows[0]["rma_ref"],
-                                  "item": 1, "category": "stain", "photo_ids": [pid]})
-    assert conn.execute("SELECT category FROM photo_links WHERE photo_id = ?", (pid,)).fetchone()[0] == "stain"
-
-
-def test_through_the_real_ingest_worker(hub_config, kiosk_config, ingest, sample_photos, tmp_path):
-    """Kiosk → broker → ingest: photos for a known return link at once; an unknown ref waits, then links on import."""
-    rows = demodata.rows(2)
-    known = [r for r in rows if r["rma_ref"] == "RMA-SIM-00001"]
-    late = [r for r in rows if r["rma_ref"] == "RMA-SIM-00002"]
-    path = tmp_path / "known.csv"
-
-    for name, part in (("known.csv", known), ("late.csv", late)):
-        with open(tmp_path / name, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=returns.COLUMNS)
-            w.writeheader()
-            w.writerows(part)
-    helpers.hub_cli(hub_config, "import-returns", str(path), "--no-progress")
-    ingest()
-    kcfg = kiosk_config("kiosk-a")
-    r = helpers.kiosk_cli(kcfg, "kiosk-a", "simulate", "--photos", str(sample_photos),
-                          "--returns", "RMA-SIM-00001,RMA-SIM-00002", "--per-return", "2", "--category", "crack",
-                          "--wait", "30")
-    assert json.loads(r.stdout)["pending"] == 0
-    stats = json.loads(helpers.hub_cli(hub_config, "stats", "--json").stdout)
-    assert (stats["photos"], stats["linked"], stats["unlinked"]) == (4, 2, 2)
-    assert stats["unlinked_by_reason"] == {linking.NO_RETURN: 2}
-    helpers.hub_cli(hub_config, "import-returns", str(tmp_path / "late.csv"), "--no-progress")
-    stats = json.loads(helpers.hub_cli(hub_config, "stats", "--json").stdout)
-    assert (stats["linked"], stats["unlinked"]) == (4, 0)
-    db = helpers.hub_db(hub_config)
-    assert {r[0] for r in db.execute("SELECT DISTINCT category FROM photo_links")} == {"crack_break"}
-    assert db.execute("SELECT count(*) FROM event_links WHERE category = 'crack_break'").fetchone()[0] == 2
-    assert db.execute("SELECT count(*) FROM event_links WHERE linked = 1").fetchone()[0] == 2  # the late one too
-
-
-def test_taxonomy_from_hub_toml(tmp_path):
-    from central.config import ConfigError, load_config
-    from central.taxonomy import from_config
+def test_categories_come_from_hub_config(tmp_path):
+    from central.config import load_config
 
     p = tmp_path / "hub.toml"
-    p.write_text('data_dir = "d"\n[[claims.categories]]\ncode = "bent"\nlabel = "bent"\naliases = ["warped"]\n')
-    t = from_config(load_config(p))
-    assert t.codes() == ["bent"] and t.code_for("warped") == "bent"
-    p.write_text('data_dir = "d"\n[[claims.categories]]\ncode = "Bent!"\nlabel = "bent"\n')
-    try:
+    p.write_text('data_dir = "d"\n[claims]\ncategories = [{code = "rust", label = "Rust"}]\n')
+    assert Taxonomy(load_config(p).claims.categories).for_kiosk() == [{"code": "rust", "label": "Rust"}]
+    p.write_text('data_dir = "d"\n[claims]\ncategories = [{code = "Bad Code", label = "x"}]\n')
+    with pytest.raises(Exception, match="code"):
         load_config(p)
-    except ConfigError as e:
-        assert "claims.categories.0.code" in str(e)
-    else:
-        raise AssertionError("a bad category code was accepted")
+
+
+def test_manual_link_is_audited_and_checked(tmp_path):
+    conn = hub(tmp_path, [row("RMA-1", "SKU-1"), row("RMA-1", "SKU-2")])
+    pid = add_photo(conn, "RMA-X")
+    with pytest.raises(linking.LinkError, match="SKU-9 is not on return RMA-1"):
+        linking.link_manually(conn, pid, "RMA-1", "SKU-9", "wh")
+    with pytest.raises(linking.LinkError, match="no return record RMA-2"):
+        linking.link_manually(conn, pid, "RMA-2", None, "wh")
+    after = linking.link_manually(conn, pid, "RMA-1", "SKU-2", "wh", category="stain")
+    assert (after["status"], after["how"], after["category"]) == ("linked", "manual", "stain")
+    (entry,) = audit.entries(conn, "photo", pid)
+    assert (entry["actor"], entry["action"]) == ("wh", "photo.link")
+    assert json.loads(entry["before"])["status"] == "unlinked"
+    assert json.loads(entry["after"])["return_ref"] == "RMA-1"
