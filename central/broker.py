@@ -62,6 +62,8 @@ persistence_location {data_dir}/
 autosave_interval 60
 max_packet_size {max_packet_mb * 1024 * 1024}
 max_inflight_messages 64
+# acks are small: without this, Nagle holds them back for tens of milliseconds
+set_tcp_nodelay true
 max_queued_messages 10000
 log_dest file {data_dir / 'mosquitto.log'}
 log_type error

@@ -117,6 +117,10 @@ def _web_commands(sub) -> None:
 
 EXTRA_COMMANDS.append(_web_commands)
 
+from central import claims_cli, returns_cli  # noqa: E402
+
+EXTRA_COMMANDS += [returns_cli.register, claims_cli.register]
+
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from central.taxonomy import DEFAULT_CATEGORIES
+from edge.wire import ConfigError, load_toml_model, read_secret
 
-class ConfigError(Exception):
-    """A config file that cannot be used; the message names the file and the key."""
+__all__ = ["ConfigError", "HubConfig", "load_config", "read_secret"]
 
 
 class _Section(BaseModel):
@@ -33,6 +32,7 @@ class IngestConfig(_Section):
     max_photo_bytes: int = Field(12_000_000, gt=0)
     max_pixels: int = Field(50_000_000, gt=0)
     share_group: str = "hub"
+    threads: int = Field(2, ge=1, le=32)  # photos checked and stored at once by one worker
     session_expiry_s: int = Field(7 * 24 * 3600, gt=0)
 
 
@@ -60,11 +60,26 @@ class WebConfig(_Section):
         return read_secret(self.metrics_token_env, self.metrics_token_credential)
 
 
+class DefectCategory(_Section):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    aliases: list[str] = []
+
+
+class ClaimsConfig(_Section):
+    categories: list[DefectCategory] = [DefectCategory(**c) for c in DEFAULT_CATEGORIES]
+    currency: str = "EUR"
+    small_value_limit: float = Field(150.0, ge=0)  # at or below, an approval may be a small-value exception
+    credit_due_days: int = Field(30, ge=1)
+    evidence_due_days: int = Field(14, ge=1)
+
+
 class HubConfig(_Section):
     data_dir: Path
     broker: BrokerConfig = BrokerConfig()
     ingest: IngestConfig = IngestConfig()
     web: WebConfig = WebConfig()
+    claims: ClaimsConfig = ClaimsConfig()
 
     @property
     def db_path(self) -> Path:
@@ -78,32 +93,5 @@ class HubConfig(_Section):
         return read_secret(self.broker.password_env, self.broker.password_credential)
 
 
-def read_secret(env: str, credential: str) -> str | None:
-    if os.environ.get(env):
-        return os.environ[env]
-    cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
-    if cred_dir and (Path(cred_dir) / credential).is_file():
-        return (Path(cred_dir) / credential).read_text().strip()
-    return None
-
-
 def load_config(path: Path | str) -> HubConfig:
-    path = Path(path)
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({e})") from None
-    try:
-        cfg = HubConfig.model_validate(data)
-    except ValidationError as e:
-        lines = [f"{path}: invalid configuration"]
-        for err in e.errors():
-            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            lines.append(f"  {key}: {'unknown key' if err['type'] == 'extra_forbidden' else err['msg']}")
-        raise ConfigError("\n".join(lines)) from None
-    if not cfg.data_dir.is_absolute():
-        cfg.data_dir = (path.parent / cfg.data_dir).resolve()
-    return cfg
+    return load_toml_model(path, HubConfig)

@@ -13,6 +13,7 @@ from typing import Iterator
 import sqlite_utils
 
 from central import audit, fleet, schema_ingest, users
+from central import claims_schema, linking_schema, returns_schema
 from central.redact import schema as schema_redaction
 
 MIGRATION_SETS = [
@@ -22,6 +23,7 @@ MIGRATION_SETS = [
     users.migrations,
     fleet.migrations,
 ]
+MIGRATION_SETS += [returns_schema.migrations, linking_schema.migrations, claims_schema.migrations]
 
 
 def connect(path: Path | str, *, migrate: bool = True) -> sqlite3.Connection:

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from PIL import Image
 
 from central import db as hubdb
-from central import fleet
+from central import fleet, linking
 from central.failpoint import failpoint
 from central.store import PhotoStore
+from central.taxonomy import Taxonomy
 from edge import wire
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class Ingestor:
         self.topics = wire.Topics(cfg.broker.topic_prefix)
         self.conn = conn or hubdb.connect(cfg.db_path)
         self.store = PhotoStore(cfg.photo_dir)
+        self.taxonomy = Taxonomy(cfg.claims.categories)
 
     def known_kiosk(self, kiosk: str) -> bool:
         return self.conn.execute("SELECT 1 FROM kiosks WHERE id = ?", (kiosk,)).fetchone() is not None
@@ -136,10 +138,14 @@ class Ingestor:
                 self._count("duplicates_absorbed")
             self._after_store(header, duplicate)
         failpoint("after_commit")
+        log.debug("stored photo %s from %s (%d bytes)", header.photo_id, kiosk, header.size)
         return Outcome("photo", header.photo_id, wire.STATUS_STORED, duplicate=duplicate)
 
     def _after_store(self, header: wire.PhotoHeader, duplicate: bool) -> None:
-        """Hook inside the photo's transaction, for later stages (linking) to join the same commit."""
+        """Hook inside the photo's transaction: the link decision commits with the photo."""
+        if not duplicate:
+            linking.link_photo(self.conn, self.taxonomy, header.photo_id, header.return_ref, header.category,
+                               header.label_check)
 
     def _duplicate_photo(self, header: wire.PhotoHeader, sha: str) -> Outcome:
         if sha != header.sha256:
@@ -161,6 +167,8 @@ class Ingestor:
             )
             if cur.rowcount == 0:
                 self._count("duplicates_absorbed")
+            else:
+                linking.link_event(self.conn, self.taxonomy, ev)
         return Outcome("event", ev["event_id"], wire.STATUS_STORED, duplicate=cur.rowcount == 0)
 
     def _kiosk_status(self, kind: str, kiosk: str, payload: bytes) -> None:

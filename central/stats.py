@@ -29,3 +29,7 @@ def stats(conn: sqlite3.Connection) -> dict:
 
 # Later stages (linking, claims) add their counts here.
 EXTRA_STATS: list = []
+
+from central import claims, linking  # noqa: E402
+
+EXTRA_STATS += [linking.link_stats, claims.by_state]

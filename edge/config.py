@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from edge.wire import ConfigError, load_toml_model, read_secret
 
-class ConfigError(Exception):
-    """A config file that cannot be used; the message names the file and the key."""
+__all__ = ["ConfigError", "KioskConfig", "load_config", "read_secret"]
 
 
 class _Section(BaseModel):
@@ -57,42 +55,5 @@ class KioskConfig(_Section):
         return read_secret(self.broker.password_env, self.broker.password_credential)
 
 
-def read_secret(env: str, credential: str) -> str | None:
-    """Environment first, then the file systemd's LoadCredential= puts in $CREDENTIALS_DIRECTORY."""
-    if os.environ.get(env):
-        return os.environ[env]
-    cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
-    if cred_dir and (Path(cred_dir) / credential).is_file():
-        return (Path(cred_dir) / credential).read_text().strip()
-    return None
-
-
-def format_validation_error(path: Path | str, err: ValidationError) -> str:
-    lines = [f"{path}: invalid configuration"]
-    for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
-        lines.append(f"  {key}: {msg}")
-    return "\n".join(lines)
-
-
-def parse_toml(path: Path | str) -> dict:
-    path = Path(path)
-    try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({e})") from None
-
-
 def load_config(path: Path | str) -> KioskConfig:
-    data = parse_toml(path)
-    try:
-        cfg = KioskConfig.model_validate(data)
-    except ValidationError as e:
-        raise ConfigError(format_validation_error(path, e)) from None
-    if not cfg.data_dir.is_absolute():
-        cfg.data_dir = (Path(path).parent / cfg.data_dir).resolve()
-    return cfg
+    return load_toml_model(path, KioskConfig)

@@ -120,6 +120,7 @@ class Uplink:
             return
         self.connected = True
         self.last_error = None
+        wire.no_delay(client)
         client.subscribe(self.topics.acks(self.kiosk), qos=1)
         client.subscribe(self.topics.config(self.kiosk), qos=1)
         client.publish(self.topics.state(self.kiosk), wire.ONLINE, qos=1, retain=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import struct
 import uuid
 from dataclasses import dataclass, field
@@ -274,3 +275,63 @@ def fsync_dir(folder: "os.PathLike[str] | str") -> None:
         os.fsync(dfd)
     finally:
         os.close(dfd)
+
+
+def no_delay(client) -> None:
+    """Turn off Nagle on a connected paho client's socket: acks are tiny and must not wait ~40 ms."""
+    sock = client.socket()
+    if sock is not None and getattr(sock, "family", None) in (socket.AF_INET, socket.AF_INET6):
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+
+# --- conventions both sides share: TOML config validated on load, secrets from env or credentials ---
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names the file and the key."""
+
+
+def read_secret(env: str, credential: str) -> str | None:
+    """Environment first, then the file systemd's LoadCredential= puts in $CREDENTIALS_DIRECTORY."""
+    if os.environ.get(env):
+        return os.environ[env]
+    cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
+    if cred_dir and os.path.isfile(os.path.join(cred_dir, credential)):
+        with open(os.path.join(cred_dir, credential)) as f:
+            return f.read().strip()
+    return None
+
+
+def load_toml_model(path, model):
+    """Parse a TOML file into a pydantic model; any problem is a ConfigError naming the file and key.
+
+    A relative `data_dir` is taken relative to the config file, so a config folder can be moved whole.
+    """
+    import tomllib
+    from pathlib import Path
+
+    from pydantic import ValidationError
+
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML ({e})") from None
+    try:
+        cfg = model.model_validate(data)
+    except ValidationError as e:
+        lines = [f"{path}: invalid configuration"]
+        for err in e.errors():
+            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            lines.append(f"  {key}: {'unknown key' if err['type'] == 'extra_forbidden' else err['msg']}")
+        raise ConfigError("\n".join(lines)) from None
+    data_dir = getattr(cfg, "data_dir", None)
+    if data_dir is not None and not data_dir.is_absolute():
+        cfg.data_dir = (path.parent / data_dir).resolve()
+    return cfg

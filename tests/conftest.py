@@ -46,8 +46,8 @@ def sample_photos(tmp_path_factory):
 def ingest(hub_config):
     procs = []
 
-    def start(worker: int = 1, **env):
-        p = helpers.hub_ingest(hub_config, worker, **env)
+    def start(worker: int = 1, verbose: bool = False, **env):
+        p = helpers.hub_ingest(hub_config, worker, verbose, **env)
         procs.append(p)
         helpers.wait_ready(p, "connected")
         return p

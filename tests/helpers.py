@@ -23,7 +23,7 @@ def kiosk_password(kiosk: str) -> str:
     return f"pw-{kiosk}"
 
 
-def start_broker(folder: Path, kiosks=("kiosk-a", "kiosk-b")) -> LocalBroker:
+def start_broker(folder: Path, kiosks=("kiosk-a", "kiosk-b", "kiosk-c")) -> LocalBroker:
     users = {"hub": HUB_PASSWORD, **{k: kiosk_password(k) for k in kiosks}}
     return LocalBroker(folder, users).start()
 
@@ -91,6 +91,7 @@ class Proc:
 
     def start(self) -> "Proc":
         self.log.parent.mkdir(parents=True, exist_ok=True)
+        self._offset = self.log.stat().st_size if self.log.exists() else 0
         out = self.log.open("ab")
         self.p = subprocess.Popen(self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT)
         return self
@@ -121,12 +122,28 @@ class Proc:
         return self.p.wait(timeout)
 
     def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
+        """What this run (not an earlier one writing the same log) has printed."""
+        if not self.log.exists():
+            return ""
+        with self.log.open("rb") as f:
+            f.seek(getattr(self, "_offset", 0))
+            return f.read().decode(errors="replace")
 
 
-def hub_ingest(config: Path, worker: int = 1, **env) -> Proc:
-    return Proc([str(BIN / "returns-hub"), "ingest", "--config", str(config), "--worker", str(worker)],
-                hub_env(**env), config.parent / f"ingest-{worker}.log").start()
+def hub_ingest(config: Path, worker: int = 1, verbose: bool = False, **env) -> Proc:
+    argv = [str(BIN / "returns-hub"), *(["-v"] if verbose else []), "ingest", "--config", str(config),
+            "--worker", str(worker)]
+    return Proc(argv, hub_env(**env), config.parent / f"ingest-{worker}.log").start()
+
+
+def kiosk_simulate(config: Path, kiosk: str, photos: Path, *args: str) -> Proc:
+    argv = [str(BIN / "returns-kiosk"), "simulate", "--config", str(config), "--photos", str(photos),
+            "--ref-prefix", f"RMA-{kiosk}-", *args]
+    return Proc(argv, kiosk_env(kiosk), config.parent / "simulate.log").start()
+
+
+def outbox_rows(config: Path) -> list[dict]:
+    return _kiosk_rows(config, "SELECT * FROM outbox")
 
 
 def kiosk_run(config: Path, kiosk: str) -> Proc:
@@ -156,9 +173,22 @@ def wait_ready(proc: Proc, needle: str = "connected", timeout: float = 20) -> No
 
 
 def kiosk_ledger(config: Path) -> list[dict]:
-    conn = sqlite3.connect(config.parent / "data" / "outbox.db", timeout=30)
+    return _kiosk_rows(config, "SELECT * FROM ledger")
+
+
+def _kiosk_rows(config: Path, query: str) -> list[dict]:
+    """Rows of the kiosk's outbox database, read from outside; [] before the kiosk has created it."""
+    path = config.parent / "data" / "outbox.db"
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(path, timeout=30)
     conn.row_factory = sqlite3.Row
-    return [dict(r) for r in conn.execute("SELECT * FROM ledger")]
+    try:
+        return [dict(r) for r in conn.execute(query)]
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        conn.close()
 
 
 def compare(kiosk_configs: list[Path], hub_config: Path) -> dict:
@@ -183,3 +213,42 @@ def compare(kiosk_configs: list[Path], hub_config: Path) -> dict:
 
 def mosquitto_available() -> bool:
     return find_mosquitto() is not None
+
+
+class MqttPeer:
+    """A plain paho client for tests that play a kiosk (or an intruder) by hand."""
+
+    def __init__(self, broker: LocalBroker, username: str | None, password: str | None, client_id: str):
+        import queue
+
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        self.messages: "queue.Queue" = queue.Queue()
+        self.connect_rc = None
+        self.c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+        if username:
+            self.c.username_pw_set(username, password)
+        self.c.on_message = lambda c, u, m: self.messages.put((m.topic, m.payload))
+        self.c.on_connect = lambda c, u, f, rc, p: setattr(self, "connect_rc", rc)
+        self.c.connect("127.0.0.1", broker.port)
+        self.c.loop_start()
+        wait_for(lambda: self.connect_rc is not None, 10, what="CONNACK")
+
+    @property
+    def accepted(self) -> bool:
+        return not self.connect_rc.is_failure
+
+    def subscribe(self, topic: str, qos: int = 1) -> None:
+        self.c.subscribe(topic, qos)
+        time.sleep(0.3)
+
+    def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None:
+        self.c.publish(topic, payload, qos=qos, retain=retain).wait_for_publish(10)
+
+    def next(self, timeout: float = 10):
+        return self.messages.get(timeout=timeout)
+
+    def close(self) -> None:
+        self.c.disconnect()
+        self.c.loop_stop()

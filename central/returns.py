@@ -1,0 +1,193 @@
+"""Return records: RMS / CSV → returns → linking. Returns, their lines (SKU, batch, supplier, PO), and the import.
+
+A CSV row is one return line; the return's own fields repeat on each of its lines. A bad row is
+reported with its line number and reason while the good rows load; a re-import updates in place
+(returns keyed on the RMA reference, lines on reference + SKU), so nothing is doubled.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable
+
+from central import audit
+from central import db as hubdb
+from edge import wire
+
+# CSV columns, in the order `demo-data` writes them; the README documents each one.
+COLUMNS = ["rma_ref", "order_id", "order_date", "customer_name", "customer_address", "customer_email",
+           "customer_phone", "reason", "status", "note", "sku", "product", "quantity", "unit_value",
+           "batch", "supplier", "po"]
+REQUIRED = ("rma_ref", "sku", "quantity", "supplier", "po")
+STATUSES = ("requested", "received", "inspected", "refunded", "closed")
+RETURN_FIELDS = ("order_id", "order_date", "customer_name", "customer_address", "customer_email",
+                 "customer_phone", "reason", "status", "note")
+LINE_FIELDS = ("sku", "product", "quantity", "unit_value", "batch", "supplier", "po")
+_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class RowError(ValueError):
+    """One row that cannot load; the message is the reason shown to the user."""
+
+
+def parse_row(raw: dict) -> dict:
+    """A CSV row or API object → clean values; RowError names the first bad field."""
+    if None in raw:
+        raise RowError(f"{len(raw[None])} field(s) more than the header has")
+    d = {k: ("" if v is None else str(v)).strip() for k, v in raw.items()}
+    unknown = set(d) - set(COLUMNS)
+    if unknown:
+        raise RowError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    for k in REQUIRED:
+        if not d.get(k):
+            raise RowError(f"{k} is empty")
+    if not _REF.match(d["rma_ref"]):
+        raise RowError(f"rma_ref {d['rma_ref'][:40]!r} is not a return reference (letters, digits, . _ / -)")
+    out = {k: d.get(k) or None for k in COLUMNS}
+    try:
+        out["quantity"] = int(d["quantity"])
+    except ValueError:
+        raise RowError(f"quantity {d['quantity']!r} is not a whole number") from None
+    if out["quantity"] <= 0:
+        raise RowError("quantity must be at least 1")
+    try:
+        out["unit_value"] = round(float(d.get("unit_value") or 0), 2)
+    except ValueError:
+        raise RowError(f"unit_value {d['unit_value']!r} is not a number") from None
+    if out["unit_value"] < 0 or out["unit_value"] != out["unit_value"]:
+        raise RowError("unit_value must be zero or more")
+    if out["order_date"]:
+        try:
+            out["order_date"] = date.fromisoformat(out["order_date"]).isoformat()
+        except ValueError:
+            raise RowError(f"order_date {d['order_date']!r} is not a date (YYYY-MM-DD)") from None
+    if out["customer_email"] and not _EMAIL.match(out["customer_email"]):
+        raise RowError(f"customer_email {d['customer_email'][:60]!r} is not an e-mail address")
+    out["status"] = (out["status"] or "received").lower()
+    if out["status"] not in STATUSES:
+        raise RowError(f"status {d['status']!r} is not one of {', '.join(STATUSES)}")
+    return out
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    loaded: int = 0
+    returns_created: int = 0
+    returns_updated: int = 0
+    lines: int = 0
+    linked_photos: int = 0
+    bad: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "bad_rows": len(self.bad)}
+
+
+class Loader:
+    """Loads clean rows in batches: one BEGIN IMMEDIATE … COMMIT and a few executemany per batch."""
+
+    def __init__(self, conn: sqlite3.Connection, actor: str, source: str):
+        self.conn, self.actor, self.source = conn, actor, source
+        self.po_supplier = dict(conn.execute("SELECT po, supplier FROM purchase_orders"))
+        self.result = ImportResult()
+
+    def check_po(self, row: dict) -> None:
+        known = self.po_supplier.setdefault(row["po"], row["supplier"])
+        if known != row["supplier"]:
+            raise RowError(f"PO {row['po']} belongs to supplier {known!r}, not {row['supplier']!r}")
+
+    def load(self, rows: list[dict]) -> None:
+        from central import linking
+
+        if not rows:
+            return
+        now = wire.utcnow()
+        refs = list(dict.fromkeys(r["rma_ref"] for r in rows))
+        with hubdb.write(self.conn):
+            before = self.conn.execute("SELECT count(*) FROM returns").fetchone()[0]
+            self.conn.executemany(
+                f"INSERT INTO returns (ref, {', '.join(RETURN_FIELDS)}, created_at, updated_at) "
+                f"VALUES (?, {', '.join('?' * len(RETURN_FIELDS))}, ?, ?) ON CONFLICT(ref) DO UPDATE SET "
+                + ", ".join(f"{k} = excluded.{k}" for k in (*RETURN_FIELDS, "updated_at")),
+                [(r["rma_ref"], *(r[k] for k in RETURN_FIELDS), now, now) for r in rows])
+            self.conn.executemany(
+                "INSERT INTO purchase_orders (po, supplier, created_at) VALUES (?, ?, ?) ON CONFLICT(po) DO NOTHING",
+                list({(r["po"], r["supplier"], now) for r in rows}))
+            self.conn.executemany(
+                f"INSERT INTO return_lines (return_ref, {', '.join(LINE_FIELDS)}) "
+                f"VALUES (?, {', '.join('?' * len(LINE_FIELDS))}) ON CONFLICT(return_ref, sku) DO UPDATE SET "
+                + ", ".join(f"{k} = excluded.{k}" for k in LINE_FIELDS if k != "sku"),
+                [(r["rma_ref"], *(r[k] for k in LINE_FIELDS)) for r in rows])
+            created = self.conn.execute("SELECT count(*) FROM returns").fetchone()[0] - before
+            linked = linking.link_refs(self.conn, refs, actor=self.actor)
+        self.result.loaded += len(rows)
+        self.result.returns_created += created
+        self.result.returns_updated += len(refs) - created
+        self.result.lines += len(rows)
+        self.result.linked_photos += linked
+
+    def finish(self) -> ImportResult:
+        with hubdb.write(self.conn):
+            audit.record(self.conn, self.actor, "returns.import", "returns", self.source,
+                         after={k: v for k, v in self.result.as_dict().items() if k != "bad"}
+                         | {"bad": self.result.bad[:50]})
+        return self.result
+
+
+def load_rows(conn: sqlite3.Connection, rows: Iterable[tuple[int, dict]], *, actor: str, source: str,
+              batch: int = 5000, progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Rows as (line number, raw dict); the good ones load, the bad ones are listed with their reason."""
+    loader = Loader(conn, actor, source)
+    pending: list[dict] = []
+    for lineno, raw in rows:
+        loader.result.rows += 1
+        try:
+            row = parse_row(raw)
+            loader.check_po(row)
+        except RowError as e:
+            loader.result.bad.append({"line": lineno, "ref": (raw.get("rma_ref") or "")[:64], "reason": str(e)})
+        else:
+            pending.append(row)
+        if len(pending) >= batch:
+            loader.load(pending)
+            pending = []
+        if progress:
+            progress(1)
+    loader.load(pending)
+    return loader.finish()
+
+
+def count_rows(path: Path) -> int:
+    with open(path, "rb") as f:
+        return max(0, sum(1 for _ in f) - 1)
+
+
+def import_csv(conn: sqlite3.Connection, path: Path, *, actor: str = "import", batch: int = 5000,
+               progress: Callable[[int], None] | None = None) -> ImportResult:
+    path = Path(path)
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+        if missing:
+            raise RowError(f"{path.name}: the header lacks column(s) {', '.join(missing)}")
+        unknown = [c for c in reader.fieldnames if c not in COLUMNS]
+        if unknown:
+            raise RowError(f"{path.name}: unknown column(s) {', '.join(unknown)}")
+        # DictReader.line_num counts physical lines, so a quoted field with a newline keeps numbers true.
+        rows = ((reader.line_num, r) for r in reader)
+        return load_rows(conn, rows, actor=actor, source=str(path.name), batch=batch, progress=progress)
+
+
+def get_return(conn: sqlite3.Connection, ref: str) -> dict | None:
+    row = conn.execute("SELECT * FROM returns WHERE ref = ?", (ref,)).fetchone()
+    if row is None:
+        return None
+    out = dict(row)
+    out["lines"] = [dict(r) for r in conn.execute("SELECT * FROM return_lines WHERE return_ref = ? ORDER BY id", (ref,))]
+    return out

@@ -1,0 +1,81 @@
+"""The outbox: a photo is on disk before "saved", leaves only on the hub's ack, and survives restarts."""
+
+import pytest
+
+from edge import wire
+from edge.outbox import DiskFull, Outbox, PhotoTooLarge
+
+
+def _header(jpeg, ref="RMA-1"):
+    return wire.PhotoHeader(photo_id=wire.new_id(), kiosk="k1", return_ref=ref, sha256=wire.sha256_hex(jpeg),
+                            size=len(jpeg), captured_at=wire.utcnow())
+
+
+def test_add_writes_file_and_row_then_ack_removes_both(tmp_path):
+    ob = Outbox(tmp_path, min_free_mb=0)
+    jpeg = b"\xff\xd8" + b"x" * 1000 + b"\xff\xd9"
+    h = _header(jpeg)
+    ob.add_photo(h, jpeg)
+    (entry,) = ob.due(now=1e12, limit=10)
+    assert wire.decode_photo(ob.payload(entry)) == (h, jpeg)
+    assert ob.stats()["outbox_depth"] == 1
+    assert ob.ack(h.photo_id, wire.STATUS_STORED) is True
+    assert ob.ack(h.photo_id, wire.STATUS_STORED) is False  # a repeated ack is harmless
+    assert list((tmp_path / "outbox").iterdir()) == []
+    assert ob.ledger()[0]["status"] == "stored"
+
+
+def test_rejected_payload_is_kept_for_the_operator(tmp_path):
+    ob = Outbox(tmp_path, min_free_mb=0)
+    jpeg = b"\xff\xd8abc\xff\xd9"
+    h = _header(jpeg)
+    ob.add_photo(h, jpeg)
+    ob.ack(h.photo_id, wire.STATUS_REJECTED, "corrupt_jpeg")
+    assert (tmp_path / "rejected" / f"{h.photo_id}.photo").exists()
+    assert ob.stats()["rejected"] == 1
+
+
+def test_queue_survives_restart_and_orphans_are_swept(tmp_path):
+    ob = Outbox(tmp_path, min_free_mb=0)
+    jpeg = b"\xff\xd8abc\xff\xd9"
+    ob.add_photo(_header(jpeg), jpeg)
+    ob.close()
+    # a file whose row never committed (power cut between the two writes) and a stray temp file
+    (tmp_path / "outbox" / "deadbeef.photo").write_bytes(b"half")
+    (tmp_path / "outbox" / "x.photo.1234.tmp").write_bytes(b"half")
+    ob2 = Outbox(tmp_path, min_free_mb=0)
+    assert ob2.stats()["outbox_depth"] == 1
+    assert len(list((tmp_path / "outbox").iterdir())) == 1
+
+
+def test_oversize_photo_is_a_clear_error_and_nothing_is_queued(tmp_path):
+    ob = Outbox(tmp_path, max_photo_bytes=100, min_free_mb=0)
+    jpeg = b"\xff\xd8" + b"x" * 200
+    with pytest.raises(PhotoTooLarge, match="limit"):
+        ob.add_photo(_header(jpeg), jpeg)
+    assert ob.stats()["outbox_depth"] == 0
+    assert list((tmp_path / "outbox").iterdir()) == []
+
+
+def test_full_disk_is_a_clear_error_and_nothing_is_queued(tmp_path):
+    ob = Outbox(tmp_path, min_free_mb=10**9)  # more reserve than any disk has
+    jpeg = b"\xff\xd8abc\xff\xd9"
+    with pytest.raises(DiskFull, match="disk is nearly full"):
+        ob.add_photo(_header(jpeg), jpeg)
+    assert ob.stats()["outbox_depth"] == 0
+    assert ob.ledger() == []
+
+
+def test_due_respects_schedule_and_exclusions(tmp_path):
+    ob = Outbox(tmp_path, min_free_mb=0)
+    ids = []
+    for i in range(3):
+        jpeg = b"\xff\xd8" + bytes([i]) + b"\xff\xd9"
+        h = _header(jpeg)
+        ob.add_photo(h, jpeg)
+        ids.append(h.photo_id)
+    ob.mark_sent(ids[0], next_attempt_at=2e12)
+    assert [e.id for e in ob.due(1e12, 10)] == ids[1:]
+    assert [e.id for e in ob.due(1e12, 10, exclude={ids[1]})] == ids[2:]
+    ob.reschedule_all()
+    assert len(ob.due(1e12, 10)) == 3
