@@ -6,8 +6,10 @@ import re
 
 import pytest
 
-from central import claims
-from tests.web.conftest import XSS_NOTE, add_claim
+from central import claims, linking
+from central import db as hubdb
+from central.taxonomy import Taxonomy
+from tests.web.conftest import XSS_NOTE, add_claim, add_photo, sample_jpeg
 
 
 @pytest.fixture
@@ -68,3 +70,26 @@ def test_return_note_script_is_escaped_on_claim_pages(client, claim):
     wc = client("buyer")
     for url in ("/claims", f"/claims/{claim}", "/returns/RMA-7001"):
         assert XSS_NOTE not in wc.get(url).get_data(as_text=True), url
+
+
+def test_return_record_page_shows_lines_and_hides_the_customer_from_buyers(client, claim):
+    body = client("buyer").get("/returns/RMA-7001").get_data(as_text=True)
+    assert "Torque wrench" in body and "PO-4711" in body and "&lt;script&gt;alert(" in body
+    assert "Jane Customer" not in body and "ORD-0" not in body
+    assert "Jane Customer" in client("warehouse").get("/returns/RMA-7001").get_data(as_text=True)
+
+
+def test_unlinked_queue_and_manual_linking(client, hub, claim):
+    cfg, conn = hub
+    add_photo(cfg, conn, "UL1", "RMA-TYPO", "dent", jpeg=sample_jpeg((700, 500)))
+    with hubdb.write(conn):  # as ingest does when the scanned reference matches no return record
+        linking.link_photo(conn, Taxonomy(), "UL1", "RMA-TYPO", "dent", None)
+    wc = client("warehouse")
+    body = wc.get("/unlinked").get_data(as_text=True)
+    assert 'id="unlinked-UL1"' in body and "RMA-TYPO" in body
+    r = wc.post("/unlinked/UL1/link", {"ref": "RMA-NOPE"}, follow_redirects=True)
+    assert "no return record RMA-NOPE" in r.get_data(as_text=True)
+    r = wc.post("/unlinked/UL1/link", {"ref": "RMA-7001", "sku": "SKU-0", "category": "dent"}, follow_redirects=True)
+    assert "linked to RMA-7001" in r.get_data(as_text=True) and 'id="unlinked-UL1"' not in r.get_data(as_text=True)
+    assert conn.execute("SELECT status, how FROM photo_links WHERE photo_id = 'UL1'").fetchone()[:] == ("linked", "manual")
+    assert client("fleet").get("/unlinked").status_code == 403
