@@ -115,7 +115,7 @@ def add_claim(cfg, conn, supplier: str = "Acme Tools", po: str = "PO-4711") -> i
     refs = ("RMA-7001", "RMA-7002")
     for i, (ref, cat) in enumerate(zip(refs, ("dent", "scratch"))):
         add_photo(cfg, conn, f"CP{i}", ref, cat, jpeg=sample_jpeg((620 + i, 460)))
-    rows = [{"rma_ref": ref, "order_id": f"ORD-{i}", "customer_name": "Jane Customer", "sku": f"SKU-{i}",
+    rows = [{"rma_ref": ref, "order_id": f"ORD-{i}", "customer_name": "Jane Okafor", "sku": f"SKU-{i}",
              "product": "Torque wrench", "quantity": "1", "unit_value": "80.00", "batch": "B-1",
              "supplier": supplier, "po": po, "note": XSS_NOTE} for i, ref in enumerate(refs)]
     res = returns.load_rows(conn, list(enumerate(rows, 2)), actor="test", source="test")
