@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from central import claims, claims_approval, claims_close, claims_response, claims_view
 from central.config import ClaimsConfig
+from central.web import claims_charts  # noqa: F401  (adds the claim charts to the charts page)
 from central.web import get_db
 from central.web.security import actor, roles
 

@@ -93,3 +93,14 @@ def test_unlinked_queue_and_manual_linking(client, hub, claim):
     assert "linked to RMA-7001" in r.get_data(as_text=True) and 'id="unlinked-UL1"' not in r.get_data(as_text=True)
     assert conn.execute("SELECT status, how FROM photo_links WHERE photo_id = 'UL1'").fetchone()[:] == ("linked", "manual")
     assert client("fleet").get("/unlinked").status_code == 403
+
+
+def test_charts_by_supplier_and_claimed_vs_recovered(client, claim):
+    wc = client("buyer")
+    wc.get(f"/claims/{claim}")
+    wc.post(f"/claims/{claim}/approve", {"step": "send_claim", "po": "PO-4711", "version": "1"})
+    wc.post(f"/claims/{claim}/respond", {"kind": "credit", "amount": "60"})
+    body = wc.get("/charts").get_data(as_text=True)
+    assert body.count("<svg") == 4
+    assert "Acme Tools · photos: 2" in body
+    assert re.search(r"Acme Tools \d{4}-\d{2} · claimed: 160", body) and re.search(r"· recovered: 60", body)
