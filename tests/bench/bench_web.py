@@ -97,6 +97,7 @@ def main() -> int:
     ap.add_argument("--returns", type=int, default=100_000)
     ap.add_argument("--kiosks", type=int, default=500)
     ap.add_argument("--runs", type=int, default=40)
+    ap.add_argument("--only", default="", help="time only pages whose URL contains this (plus /health)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         cfg = HubConfig(data_dir=Path(tmp), web=WebConfig(secure_cookies=False))
@@ -112,9 +113,10 @@ def main() -> int:
         app = create_app({"SECRET_KEY": "bench" * 8}, hub_config=cfg)
         pages = [("fleet", "/health"), ("fleet", "/fleet"), ("fleet", "/fleet/kiosk-007"),
                  ("buyer", "/photos"), ("buyer", "/photos?return_ref=RMA-000042"),
-                 ("buyer", "/returns/RMA-000042"), ("buyer", "/charts?days=90")]
+                 ("buyer", "/returns/RMA-000042"), ("buyer", "/charts?days=30")]
         for e in extra:
             pages += e
+        pages = [p for p in pages if p[1] == "/health" or args.only in p[1]]
         clients = {}
         print(f"{'page':44} {'p50 ms':>8} {'p95 ms':>8} {'p95 / health p95':>17}")
         base = None
