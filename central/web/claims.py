@@ -15,6 +15,7 @@ from central.web.security import actor, roles
 
 bp = Blueprint("claims", __name__)
 PAGE = 50
+PHOTOS_SHOWN = 24  # per category; the rest one click away (a big claim carries hundreds); app config CLAIM_PHOTOS_SHOWN
 
 
 def _settings() -> ClaimsConfig:
@@ -70,7 +71,9 @@ def claim_page(claim_id: int):
     return render_template("claim.html", c=c, diff=diff, a=a, b=b, handoff=claims_close.handoff(conn, claim_id),
                            steps=claims_approval.STEPS, exceptions=claims_approval.EXCEPTIONS,
                            kinds=claims_response.KINDS, note_lines=claims_close.NOTE_LINES,
-                           default_next=claims_close.DEFAULT_NEXT_CONTROL, exports=_exports(claim_id))
+                           default_next=claims_close.DEFAULT_NEXT_CONTROL, exports=_exports(claim_id),
+                           photo_limit=10**9 if request.args.get("all")
+                           else current_app.config.get("CLAIM_PHOTOS_SHOWN", PHOTOS_SHOWN))
 
 
 def _act(claim_id: int, done: str, fn):

@@ -32,7 +32,7 @@ def test_claim_page_shows_the_file_and_handoff(client, claim):
     for text in ("Dent", "Scratch", "RMA-7001", "SKU-0", "B-1", "Supplier question", "Handoff check",
                  "no approval holds for the current version", 'data-full="/photos/CP0/redacted"'):
         assert text in body, text
-    assert "/raw" not in body
+    assert "/raw" not in body and "Show all" not in body
     assert client("buyer").get("/claims/999").status_code == 404
 
 
@@ -104,3 +104,11 @@ def test_charts_by_supplier_and_claimed_vs_recovered(client, claim):
     assert body.count("<svg") == 4
     assert "Acme Tools · photos: 2" in body
     assert re.search(r"Acme Tools \d{4}-\d{2} · claimed: 160", body) and re.search(r"· recovered: 60", body)
+
+
+def test_big_claims_show_the_first_photos_per_category_and_the_rest_on_request(app, client, claim):
+    app.config["CLAIM_PHOTOS_SHOWN"] = 0
+    wc = client("buyer")
+    body = wc.get(f"/claims/{claim}").get_data(as_text=True)
+    assert "data-full=" not in body and f'href="/claims/{claim}?all=1">Show all 1 photos' in body
+    assert wc.get(f"/claims/{claim}?all=1").get_data(as_text=True).count("data-full=") == 2
