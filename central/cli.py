@@ -85,6 +85,7 @@ from central.redact.cli import register as _register_redact  # noqa: E402
 EXTRA_COMMANDS.append(_register_redact)
 
 from central.packet_cli import register as _register_packet  # noqa: E402
+from central.packet_cli import register_claim_export as _register_claim_export  # noqa: E402
 
 EXTRA_COMMANDS.append(_register_packet)
 
@@ -101,6 +102,8 @@ EXTRA_COMMANDS.append(_web_commands)
 def _claims_commands(sub) -> None:
     from central import claims_cli, returns_cli
 
+    if _register_claim_export not in claims_cli.EXTRA_CLAIM_ACTIONS:
+        claims_cli.EXTRA_CLAIM_ACTIONS.append(_register_claim_export)  # `claim export ID --out DIR`
     returns_cli.register(sub)
     claims_cli.register(sub)
 

@@ -31,8 +31,8 @@ CATALOGUE = {
     },
 }
 # The simulated kiosks' references (tests/demo.py, `returns-kiosk simulate` defaults) and where they belong.
-SIMULATED = [("RMA-kiosk-1-", "Brightway Electronics", "PO-4501", "B4501-A"),
-             ("RMA-kiosk-2-", "Brightway Electronics", "PO-4501", "B4501-B"),
+SIMULATED = [("RMA-KIOSK-1-", "Brightway Electronics", "PO-4501", "B4501-A"),
+             ("RMA-KIOSK-2-", "Brightway Electronics", "PO-4501", "B4501-B"),
              ("RMA-SIM-", "Anatolia Textiles", "PO-7310", "AT-2611")]
 FIRST = ["Ana", "Ben", "Chloé", "Dawit", "Emma", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kofi", "Lena",
          "Mateo", "Nora", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tara"]

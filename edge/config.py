@@ -81,7 +81,8 @@ class PanelConfig(_Section):
 
 class DeskConfig(_Section):
     categories: list[str] = Field(default_factory=lambda: [
-        "scratch", "dent", "crack", "stain", "missing_part", "wrong_item", "not_working", "other"])
+        "scratch", "dent", "crack", "stain", "missing_part", "wrong_item", "packaging_damage", "not_working",
+        "other"])
     session_timeout_s: float = Field(300.0, gt=0)  # no input for this long: close the return
     on_restart: Literal["resume", "close"] = "resume"
     label_check: bool = True

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from edge.samples import write_samples
-from tests import helpers
+from tests import helpers, web_demo
 
 KIOSKS = ("kiosk-1", "kiosk-2")
 
@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", default="demo-data", help="where the demo keeps its files")
     ap.add_argument("--once", action="store_true", help="exit after the kiosks have sent their photos")
     ap.add_argument("--returns", type=int, default=4, help="returns each simulated kiosk walks through")
+    ap.add_argument("--web-port", type=int, default=8080, help="where the hub web app listens")
     args = ap.parse_args(argv)
 
     root = Path(args.dir).resolve()
@@ -40,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         ingest = helpers.hub_ingest(hub, 1)
         procs.append(ingest)
         helpers.wait_ready(ingest, "connected")
+        web_demo.add_users(hub)
+        web, web_url = web_demo.start_web(hub, args.web_port)
+        procs.append(web)
         photos = root / "sample-photos"
         write_samples(photos, count=8)
 
@@ -57,6 +61,7 @@ Returns Desk demo is running.
   broker      mosquitto on 127.0.0.1:{broker.port} (config {broker.conf})
   hub         {hub}  (data in {hub.parent / 'data'}, ingest log {ingest.log})
   kiosks      {', '.join(str(c) for c in kiosk_cfgs.values())}
+  web         {web_url}  sign in as buyer1, warehouse1, fleet1 or admin1, password {web_demo.DEMO_PASSWORD}
   photos at the hub: {stats['photos']}  events: {stats['events']}  rejected: {stats['rejected_payloads']}
   returns: {stats['returns']}  photos linked: {stats['photos_linked']}  unlinked: {stats['photos_unlinked']}
 

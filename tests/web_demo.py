@@ -43,7 +43,8 @@ def start_web(hub_config: Path, port: int | None = None) -> tuple[helpers.Proc, 
     text = hub_config.read_text()
     if "[web]" not in text:
         hub_config.write_text(text + "[web]\nsecure_cookies = false\n")
-    port = port or free_port()
+    if not port or listening(port):  # busy (another demo, another service): any free port will do
+        port = free_port()
     proc = helpers.Proc([str(helpers.BIN / "returns-hub"), "serve", "--config", str(hub_config),
                          "--port", str(port)], helpers.hub_env(RETURNS_HUB_SECRET_KEY=secrets.token_hex(32)),
                         hub_config.parent / "serve.log").start()

@@ -19,6 +19,7 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("central.web.redaction", "bp"),
     ("central.web.returns", "bp"),
     ("central.web.charts_page", "bp"),
+    ("central.web.claims", "bp"),
     ("central.web.redact_api", "bp"),
     ("central.web.api", "bp"),
 ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from flask import Blueprint, render_template, request
+import time
+
+from flask import Blueprint, current_app, render_template, request
 
 from central.web import charts, get_db
 from central.web.security import roles
@@ -14,10 +16,24 @@ bp = Blueprint("charts", __name__)
 TOP = 8
 
 
+CACHE_S = 60
+
+
 @bp.get("/charts")
 @roles("buyer")
 def charts_page():
-    days = min(max(int(request.args.get("days", 90) or 90), 7), 730)
+    days = request.args.get("days", "90")
+    days = min(max(int(days) if days.isdigit() else 90, 7), 730)
+    # The counts scan weeks of photos: the charts (never the page, which carries the user and their
+    # CSRF token) are drawn at most once a minute per period, whoever asks.
+    cache = current_app.extensions.setdefault("charts_cache", {})
+    hit = cache.get(days)
+    if not hit or hit[0] <= time.monotonic():
+        hit = cache[days] = (time.monotonic() + CACHE_S, _draw(days))
+    return render_template("charts.html", days=days, **hit[1])
+
+
+def _draw(days: int) -> dict:
     since = (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%d")
     rows = _weekly(since)
     totals: dict[str, int] = {}
@@ -31,8 +47,8 @@ def charts_page():
         if cat in per_week:
             per_week[cat][weeks.index(week)] = n
     trend = charts.line_chart(weeks, per_week, "Defect photos per week by category")
-    return render_template("charts.html", by_category=by_cat, per_week=trend, days=days, totals=totals, cats=cats,
-                           extra=[chart(get_db(), since) for chart in EXTRA_CHARTS])
+    return {"by_category": by_cat, "per_week": trend, "totals": totals, "cats": cats,
+            "extra": [chart(get_db(), since) for chart in EXTRA_CHARTS]}
 
 
 def _weekly(since: str) -> list[tuple[str, str, int]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from itertools import groupby
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from central.web import get_db
 from central.web.security import roles
@@ -50,9 +50,39 @@ def return_page(return_ref: str):
         events.append({"type": r["type"], "kiosk": r["kiosk"], "at": r["at"],
                        "category": body.get("category"), "note": body.get("note"),
                        "photos": len(body.get("photo_ids") or [])})
-    if not photos and not events:
+    from central.returns import get_return
+
+    record = get_return(conn, return_ref)
+    if not photos and not events and record is None:
         abort(404)
     items = [(item, [(cat or "uncategorised", list(ps)) for cat, ps in groupby(group, key=lambda p: p["category"])])
              for item, group in groupby(photos, key=lambda p: p["item"])]
     return render_template("return.html", return_ref=return_ref, items=items, events=events,
-                           photo_count=len(photos))
+                           photo_count=len(photos), record=record)
+
+
+@bp.get("/unlinked")
+@roles("warehouse", "buyer")
+def unlinked():
+    from central import linking
+
+    return render_template("unlinked.html", photos=linking.unlinked(get_db(), limit=200))
+
+
+@bp.post("/unlinked/<photo_id>/link")
+@roles("warehouse", "buyer")
+def link(photo_id: str):
+    from central import linking
+    from central.taxonomy import Taxonomy
+    from central.web.security import actor
+
+    cfg = current_app.config.get("HUB_CONFIG")
+    form = request.form
+    try:
+        linking.link_manually(get_db(), photo_id, form.get("ref", "").strip(), form.get("sku", "").strip() or None,
+                              actor(), category=form.get("category", "").strip() or None,
+                              taxonomy=Taxonomy(cfg.claims.categories) if cfg is not None else None)
+        flash(f"Photo {photo_id} linked to {form.get('ref')}.", "ok")
+    except linking.LinkError as e:
+        flash(str(e), "error")
+    return redirect(url_for("returns.unlinked"))

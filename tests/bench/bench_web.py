@@ -97,6 +97,7 @@ def main() -> int:
     ap.add_argument("--returns", type=int, default=100_000)
     ap.add_argument("--kiosks", type=int, default=500)
     ap.add_argument("--runs", type=int, default=40)
+    ap.add_argument("--only", default="", help="time only pages whose URL contains this (plus /health)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         cfg = HubConfig(data_dir=Path(tmp), web=WebConfig(secure_cookies=False))
@@ -112,20 +113,52 @@ def main() -> int:
         app = create_app({"SECRET_KEY": "bench" * 8}, hub_config=cfg)
         pages = [("fleet", "/health"), ("fleet", "/fleet"), ("fleet", "/fleet/kiosk-007"),
                  ("buyer", "/photos"), ("buyer", "/photos?return_ref=RMA-000042"),
-                 ("buyer", "/returns/RMA-000042"), ("buyer", "/charts?days=90")]
+                 ("buyer", "/returns/RMA-000042"), ("buyer", "/charts?days=30")]
         for e in extra:
             pages += e
+        pages = [p for p in pages if p[1] == "/health" or args.only in p[1]]
         clients = {}
-        print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8}")
+        print(f"{'page':44} {'p50 ms':>8} {'p95 ms':>8} {'p95 / health p95':>17}")
+        base = None
         for role, url in pages:
             c = clients.setdefault(role, login(app, role))
             xs = time_get(c, url, args.runs)
-            print(f"{url:40} {statistics.median(xs):8.1f} {p95(xs):8.1f}")
+            base = base or p95(xs)
+            print(f"{url:44} {statistics.median(xs):8.1f} {p95(xs):8.1f} {p95(xs) / base:16.1f}x")
     return 0
 
 
+def seed_claims(conn, args) -> list[tuple[str, str]]:
+    """Return records for every return_ref the photos carry (one line each, 20 suppliers, 2000 POs), every
+    photo linked to its line, then claims opened through the claims library for 200 POs."""
+    from central import claims
+
+    now = datetime.now(timezone.utc).isoformat()
+    pos = 2000
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO returns (ref, order_id, order_date, customer_name, reason, status, note, "
+                     "created_at, updated_at) VALUES (?, ?, '2026-01-02', 'A Customer', 'damaged', 'received', "
+                     "'', ?, ?)", ((f"RMA-{n:06d}", f"ORD-{n}", now, now) for n in range(args.returns)))
+    conn.executemany("INSERT INTO purchase_orders (po, supplier, created_at) VALUES (?, ?, ?)",
+                     ((f"PO-{p:05d}", f"Supplier {p % 20:02d}", now) for p in range(pos)))
+    conn.executemany("INSERT INTO return_lines (id, return_ref, sku, product, quantity, unit_value, batch, "
+                     "supplier, po) VALUES (?, ?, ?, 'Widget', 1, 25.0, ?, ?, ?)",
+                     ((n + 1, f"RMA-{n:06d}", f"SKU-{n % 300}", f"B-{n % 7}", f"Supplier {n % pos % 20:02d}",
+                       f"PO-{n % pos:05d}") for n in range(args.returns)))
+    conn.executemany("INSERT INTO photo_links (photo_id, return_ref, line_id, category, status, how, at) "
+                     "VALUES (?, ?, ?, ?, 'linked', 'ingest', ?)",
+                     ((f"P{n:08d}", f"RMA-{n % args.returns:06d}", n % args.returns + 1,
+                       CATEGORIES[n % len(CATEGORIES)], now) for n in range(args.photos)))
+    conn.execute("COMMIT")
+    ids = [claims.open_claim(conn, f"Supplier {p % 20:02d}", f"PO-{p:05d}", None, "bench")["id"]
+           for p in range(0, pos, pos // 200)]
+    return [("buyer", "/claims"), ("buyer", "/claims?supplier=Supplier+07&state=open"),
+            ("buyer", "/claims?page=3"), ("buyer", f"/claims/{ids[len(ids) // 2]}"),
+            ("buyer", f"/claims/{ids[-1]}?a=1&b=1")]
+
+
 # Seeders for pages that need more than photos and kiosks: each returns [(role, url), ...] to time.
-EXTRA_SEEDS: list = []
+EXTRA_SEEDS: list = [seed_claims]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,4 +1,4 @@
-"""The buyer's story in Chromium: sign in, review a photo's redaction, draw a box, re-verify."""
+"""The buyer's story in Chromium: compare photos, draw a redaction box; then a claim from version diff to closeout."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from PIL import Image
 from central import config as hubconfig
 from central import db as hubdb
 from tests.browser.conftest import images_loaded, login, screenshot
-from tests.web.conftest import add_photo, sample_jpeg
+from tests.web.conftest import add_claim, add_photo, sample_jpeg
 
 
 def test_buyer_draws_a_redaction_box(web, page, hub_config):
@@ -55,3 +55,51 @@ def test_buyer_draws_a_redaction_box(web, page, hub_config):
     screenshot(page, "redaction-review-after")
     # Raw photos are not for buyers, even by typing the URL.
     assert page.request.get(web + "/photos/PB1/raw").status == 403
+
+
+def test_buyer_story_claim_to_closeout(web, page, hub_config):
+    cfg = hubconfig.load_config(hub_config)
+    conn = hubdb.connect(cfg.db_path)
+    claim_id = add_claim(cfg, conn)
+    login(page, web, "buyer")
+    page.goto(web + "/claims")
+    screenshot(page, "claims-list")
+    page.click(f"#claims a[href='/claims/{claim_id}']")
+    assert "Acme Tools" in page.locator("h1").inner_text()
+    # A new version, then the two compared side by side.
+    page.click("details summary")
+    page.fill("#revise input[name='value.claimed']", "95.50")
+    page.fill("#revise input[name=reason]", "freight added to the claim")
+    page.click("#revise button[type=submit]")
+    page.select_option("#compare select[name=a]", "1")
+    page.select_option("#compare select[name=b]", "2")
+    page.click("#compare button[type=submit]")
+    assert "value.claimed" in page.locator("#diff").inner_text()
+    screenshot(page, "claim-versions-diff")
+    # Approve with a boundary and a due date.
+    page.select_option("#approve select[name=step]", "send_claim")
+    page.fill("#approve input[name=version]", "2")
+    page.fill("#approve textarea[name=remaining_evidence]", "carton photo")
+    page.fill("#approve input[name=due_date]", "2099-01-31")
+    page.click("#approve button[type=submit]")
+    assert "2099-01-31" in page.locator("#boundary").inner_text()
+    # Export the packet: redacted, verified, written, listed.
+    page.click("#export button[type=submit]", timeout=120000)
+    assert page.locator("#exports a").count() == 4, page.locator(".flash").all_inner_texts()
+    pdf = page.locator("#exports a").first.get_attribute("href")
+    assert page.request.get(web + pdf).status == 200
+    # The supplier's credit, then the six-line closeout.
+    page.select_option("#respond select[name=kind]", "credit")
+    page.fill("#respond input[name=amount]", "95.50")
+    page.click("#respond button[type=submit]")
+    assert "recovered 95.50" in page.locator("#reconciliation").inner_text()
+    for name, text in (("issue", "dented wrenches"), ("affected_field", "quantity"),
+                       ("supplier_explanation", "cartons crushed in transit"), ("evidence_reviewed", "photos, carton"),
+                       ("buyer_decision", "credit accepted"), ("next_control", "carton check at receiving")):
+        page.fill(f"#close input[name={name}]", text)
+    page.click("#close button[type=submit]")
+    assert page.locator("#claim-state").inner_text() == "closed"
+    assert "cartons crushed in transit" in page.locator("#closeout").inner_text()
+    screenshot(page, "claim-closed")
+    page.goto(web + "/charts")
+    screenshot(page, "charts")

@@ -14,7 +14,8 @@ from pypdf import PdfReader
 
 from central import config as hubconfig
 from central import db as hubdb
-from central import demodata, returns
+from central import demodata
+from central.returns import import_csv
 from central.ingest import Ingestor, register_kiosk
 from central.redact import codes, pipeline
 from central.redact.regions import Customer, normalize
@@ -36,11 +37,12 @@ def hub(tmp_path):
     (tmp_path / "hub.toml").write_text(f'data_dir = "{tmp_path / "data"}"\n')
     cfg = hubconfig.load_config(tmp_path / "hub.toml")
     conn = hubdb.connect(cfg.db_path)
-    rows = demodata.rows(12)
+    rows = demodata.generate(returns=12, simulated=1)
     planted = rows[0] | {"customer_name": L.CANARY["name"], "customer_address": L.CANARY["address"],
                          "customer_email": L.CANARY["email"], "customer_phone": L.CANARY["phone"],
                          "order_id": L.CANARY["order_id"]}
-    returns.import_rows(conn, enumerate([planted, *rows[1:]], 2), actor="test")
+    demodata.write_csv(tmp_path / "returns.csv", [planted, *rows[1:]])
+    import_csv(conn, tmp_path / "returns.csv", actor="test")
     register_kiosk(conn, "kiosk-a")
     ingest = Ingestor(cfg, conn)
     photo = L.on_photo(Image.open(nut).resize((1200, 1200)), L.label(fmt="QRCode"), (0.05, 0.05), 0.45)
@@ -55,26 +57,27 @@ def hub(tmp_path):
 
 def test_claim_export_only_when_approved_and_nothing_identifies_the_customer(hub, tmp_path):
     cfg, row = hub
-    r = _cli(cfg, "create", "--supplier", row["supplier"], "--po", row["supplier_po"])
+    r = _cli(cfg, "create", "--supplier", row["supplier"], "--po", row["po"])
     assert r.returncode == 0, r.stderr
     claim_id = str(json.loads(r.stdout)["id"])
     out = tmp_path / "packet"
     r = _cli(cfg, "export", claim_id, "--out", str(out), "--no-progress")
     assert r.returncode == 1 and "only an approved version" in r.stdout
     assert not out.exists()
-    assert _cli(cfg, "approve", claim_id, "--step", "send packet to supplier").returncode == 0
+    r = _cli(cfg, "approve", claim_id, "--step", "send_claim", "--po", row["po"], "--version", "1")
+    assert r.returncode == 0, r.stdout + r.stderr
     r = _cli(cfg, "export", claim_id, "--out", str(out))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "redacting" in r.stderr  # the progress bar
     result = json.loads(r.stdout)
     assert result["ok"] and result["version"] == 1 and result["photos"] == 2
     day = wire.utcnow()[:10]
-    stem = f"{row['supplier_po']}_{row['supplier'].replace(' ', '-')}"
+    stem = f"{row['po']}_{row['supplier'].replace(' ', '-')}"
     assert sorted(p.name for p in out.iterdir()) == sorted(
         f"{stem}_{t}_{day}.{x}" for t, x in (("claim", "pdf"), ("photos", "zip"), ("manifest", "json"),
                                               ("manifest", "csv")))
     pdf_text = "\n".join(p.extract_text() for p in PdfReader(next(out.glob("*.pdf"))).pages)
-    assert "send packet to supplier" in pdf_text and row["sku"] in pdf_text
+    assert f"for PO {row['po']}, based on document version 1" in " ".join(pdf_text.split()) and row["sku"] in pdf_text
     blob = normalize(pdf_text + "".join(f.read_bytes().decode("latin-1") for f in out.iterdir()))
     for value in (*L.CANARY.values(), row["rma_ref"]):
         assert normalize(value) not in blob, value

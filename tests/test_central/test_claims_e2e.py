@@ -20,8 +20,8 @@ def test_claim_file_from_demo_data(hub_config, kiosk_config, ingest, sample_phot
     helpers.hub_cli(hub_config, "demo-data", "--out", str(csv_path))
     helpers.hub_cli(hub_config, "import-returns", str(csv_path), "--quiet")
     ingest()
-    for kiosk, refs, cat in (("kiosk-a", "RMA-kiosk-1-00001,RMA-kiosk-1-00002", "crack"),
-                             ("kiosk-b", "RMA-kiosk-2-00001", "packaging damage")):
+    for kiosk, refs, cat in (("kiosk-a", "RMA-KIOSK-1-00001,RMA-KIOSK-1-00002", "crack"),
+                             ("kiosk-b", "RMA-KIOSK-2-00001", "packaging_damage")):
         r = helpers.kiosk_cli(kiosk_config(kiosk), kiosk, "simulate", "--photos", str(sample_photos), "--returns",
                               refs, "--per-return", "2", "--category", cat, "--wait", "30")
         assert json.loads(r.stdout)["pending"] == 0
@@ -30,10 +30,10 @@ def test_claim_file_from_demo_data(hub_config, kiosk_config, ingest, sample_phot
     cid = opened["id"]
     defects = opened["document"]["defects"]
     assert {k: len(v["photos"]) for k, v in defects.items()} == {"crack_break": 4, "packaging_damage": 2}
-    assert defects["crack_break"]["returns"] == ["RMA-kiosk-1-00001", "RMA-kiosk-1-00002"]
+    assert defects["crack_break"]["returns"] == ["RMA-KIOSK-1-00001", "RMA-KIOSK-1-00002"]
     photo = defects["packaging_damage"]["photos"][0]
     assert (photo["return_ref"], photo["sku"], photo["batch"], photo["kiosk"]) == \
-        ("RMA-kiosk-2-00001", "BW-KTL-17", "B4501-B", "kiosk-b")
+        ("RMA-KIOSK-2-00001", "BW-KTL-17", "B4501-B", "kiosk-b")
     assert (hub_config.parent / "data" / "photos" / photo["sha256"][:2] / f"{photo['sha256']}.jpg").exists()
     assert "Please send the serial or lot map" in opened["document"]["supplier_question"]
 

@@ -9,7 +9,7 @@ def test_photos_before_records_link_when_the_records_arrive(hub_config, kiosk_co
     ingest()
     kcfg = kiosk_config("kiosk-a")
     r = helpers.kiosk_cli(kcfg, "kiosk-a", "simulate", "--photos", str(sample_photos), "--returns",
-                          "RMA-SIM-00001,RMA-SIM-00002,RMA-NOWHERE-1", "--per-return", "2", "--category", "broken",
+                          "RMA-SIM-00001,RMA-SIM-00002,RMA-NOWHERE-1", "--per-return", "2", "--category", "crack",
                           "--wait", "30")
     assert json.loads(r.stdout)["pending"] == 0
     conn = helpers.hub_db(hub_config)

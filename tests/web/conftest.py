@@ -103,3 +103,21 @@ def add_photo(cfg, conn, photo_id: str, return_ref: str = "RMA-1", category: str
             "received_at, category, header) VALUES (?, ?, ?, 1, ?, ?, 640, 480, ?, ?, ?, '{}')",
             (photo_id, kiosk, return_ref, sha, len(jpeg), wire.utcnow(), wire.utcnow(), category))
     return sha
+
+
+XSS_NOTE = "<script>alert('note')</script>"
+
+
+def add_claim(cfg, conn, supplier: str = "Acme Tools", po: str = "PO-4711") -> int:
+    """Two returns on one PO with defect photos, loaded as return records (linking runs) and a claim opened."""
+    from central import claims, returns
+
+    refs = ("RMA-7001", "RMA-7002")
+    for i, (ref, cat) in enumerate(zip(refs, ("dent", "scratch"))):
+        add_photo(cfg, conn, f"CP{i}", ref, cat, jpeg=sample_jpeg((620 + i, 460)))
+    rows = [{"rma_ref": ref, "order_id": f"ORD-{i}", "customer_name": "Jane Okafor", "sku": f"SKU-{i}",
+             "product": "Torque wrench", "quantity": "1", "unit_value": "80.00", "batch": "B-1",
+             "supplier": supplier, "po": po, "note": XSS_NOTE} for i, ref in enumerate(refs)]
+    res = returns.load_rows(conn, list(enumerate(rows, 2)), actor="test", source="test")
+    assert not res.as_dict().get("errors"), res.as_dict()
+    return claims.open_claim(conn, supplier, po, None, "buyer1")["id"]

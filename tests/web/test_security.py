@@ -55,6 +55,8 @@ MATRIX = {
     "/photos/P1/review": {"buyer", "warehouse", "admin"},
     "/photos": {"buyer", "warehouse", "admin"},
     "/charts": {"buyer", "admin"},
+    "/claims": {"buyer", "admin"},
+    "/unlinked": {"buyer", "warehouse", "admin"},
     "/returns/RMA-1": {"buyer", "warehouse", "admin"},
     "/": {"buyer", "warehouse", "fleet", "admin"},
 }

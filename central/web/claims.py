@@ -1,0 +1,179 @@
+"""Buyer screens for claims: claims → web. List, claim file, versions and their diff, approval boundary,
+supplier response, six-line closeout, handoff check, packet export; the claims library does the work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from central import claims, claims_approval, claims_close, claims_response, claims_view
+from central.config import ClaimsConfig
+from central.web import claims_charts  # noqa: F401  (adds the claim charts to the charts page)
+from central.web import get_db
+from central.web.security import actor, roles
+
+bp = Blueprint("claims", __name__)
+PAGE = 50
+PHOTOS_SHOWN = 24  # per category; the rest one click away (a big claim carries hundreds); app config CLAIM_PHOTOS_SHOWN
+
+
+def _settings() -> ClaimsConfig:
+    cfg = current_app.config.get("HUB_CONFIG")
+    return cfg.claims if cfg is not None else ClaimsConfig()
+
+
+@bp.get("/claims")
+@roles("buyer")
+def claims_list():
+    f = {k: request.args.get(k, "").strip() for k in ("supplier", "po", "state", "due_before", "due_after")}
+    page = max(1, int(request.args.get("page", 1) or 1)) if request.args.get("page", "1").isdigit() else 1
+    where, args = [], []
+    for k in ("supplier", "po", "state"):
+        if f[k]:
+            where.append(f"c.{k} = ?")
+            args.append(f[k])
+    for k, op in (("due_before", "<="), ("due_after", ">=")):
+        if f[k]:
+            where.append(f"EXISTS (SELECT 1 FROM claim_decisions d WHERE d.claim_id = c.id AND d.kind = 'approval' "
+                         f"AND d.ended_at IS NULL AND d.due_date {op} ?)")
+            args.append(f[k])
+    q = ("SELECT c.*, (SELECT min(d.due_date) FROM claim_decisions d WHERE d.claim_id = c.id AND d.kind = 'approval' "
+         "AND d.ended_at IS NULL) AS due_date FROM claims c")
+    if where:
+        q += " WHERE " + " AND ".join(where)
+    rows = [dict(r) for r in get_db().execute(q + " ORDER BY c.id DESC LIMIT ? OFFSET ?",
+                                               (*args, PAGE + 1, (page - 1) * PAGE))]
+    suppliers = [r[0] for r in get_db().execute("SELECT DISTINCT supplier FROM claims ORDER BY 1")]
+    return render_template("claims.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=page, f=f,
+                           states=claims.STATES, suppliers=suppliers)
+
+
+def _show(claim_id: int) -> dict:
+    try:
+        return claims_view.show(get_db(), claim_id)
+    except claims.NotFound:
+        abort(404)
+
+
+@bp.get("/claims/<int:claim_id>")
+@roles("buyer")
+def claim_page(claim_id: int):
+    c = _show(claim_id)
+    conn = get_db()
+    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    if a is None or b is None:
+        a, b = max(1, c["version"] - 1), c["version"]
+    try:
+        diff = claims.diff(conn, claim_id, a, b) if a != b else None
+    except claims.ClaimError:
+        diff = None
+    return render_template("claim.html", c=c, diff=diff, a=a, b=b, handoff=claims_close.handoff(conn, claim_id),
+                           steps=claims_approval.STEPS, exceptions=claims_approval.EXCEPTIONS,
+                           kinds=claims_response.KINDS, note_lines=claims_close.NOTE_LINES,
+                           default_next=claims_close.DEFAULT_NEXT_CONTROL, exports=_exports(claim_id),
+                           photo_limit=10**9 if request.args.get("all")
+                           else current_app.config.get("CLAIM_PHOTOS_SHOWN", PHOTOS_SHOWN))
+
+
+def _act(claim_id: int, done: str, fn):
+    """Run one claims-library change; its refusal is shown on the claim page, not a crash."""
+    try:
+        fn()
+        flash(done, "ok")
+    except claims.ClaimError as e:
+        flash(str(e), "error")
+    return redirect(url_for("claims.claim_page", claim_id=claim_id))
+
+
+@bp.post("/claims/<int:claim_id>/revise")
+@roles("buyer")
+def revise(claim_id: int):
+    changes = {k: request.form[k] for k in ("summary", "supplier_question", "value.claimed", "quantity.total",
+                                             "label.note") if request.form.get(k, "").strip()}
+    return _act(claim_id, "New version saved.", lambda: claims.revise(
+        get_db(), claim_id, actor(), request.form.get("reason", "").strip() or "edited by the buyer", changes,
+        settings=_settings()))
+
+
+@bp.post("/claims/<int:claim_id>/approve")
+@roles("buyer")
+def approve(claim_id: int):
+    form = request.form
+    return _act(claim_id, "Approval saved with its boundary.", lambda: claims_approval.approve(
+        get_db(), claim_id, actor(), step=form.get("step", ""), po=form.get("po", "").strip(),
+        version_n=form.get("version", type=int) or 0,
+        remaining_evidence=form.get("remaining_evidence", "").splitlines(),
+        due_date=form.get("due_date") or None, exception=form.get("exception") or None,
+        note=form.get("note", ""), settings=_settings()))
+
+
+@bp.post("/claims/<int:claim_id>/refuse")
+@roles("buyer")
+def refuse(claim_id: int):
+    return _act(claim_id, "Refusal saved.", lambda: claims_approval.refuse(
+        get_db(), claim_id, actor(), version_n=request.form.get("version", type=int) or 0,
+        reason=request.form.get("reason", "")))
+
+
+@bp.post("/claims/<int:claim_id>/respond")
+@roles("buyer")
+def respond(claim_id: int):
+    form = request.form
+    return _act(claim_id, "Supplier response recorded.", lambda: claims_response.respond(
+        get_db(), claim_id, actor(), kind=form.get("kind", ""), amount=form.get("amount"),
+        quantity=form.get("quantity"), reason=form.get("reason", ""), note=form.get("note", "")))
+
+
+@bp.post("/claims/<int:claim_id>/close")
+@roles("buyer")
+def close(claim_id: int):
+    note = {k: request.form.get(k, "") for k in claims_close.NOTE_LINES}
+    return _act(claim_id, "Claim closed with its six-line note.", lambda: claims_close.close(
+        get_db(), claim_id, actor(), note))
+
+
+def _packet_dir(claim_id: int) -> Path:
+    return current_app.config["HUB_CONFIG"].data_dir / "packets" / str(claim_id)
+
+
+def _exports(claim_id: int) -> list[dict]:
+    import json
+
+    rows = get_db().execute("SELECT version, actor, at, files, photos FROM packet_exports WHERE claim_id = ? "
+                            "ORDER BY id DESC", (str(claim_id),)).fetchall()
+    return [dict(r) | {"files": json.loads(r["files"])} for r in rows]
+
+
+@bp.post("/claims/<int:claim_id>/export")
+@roles("buyer")
+def export(claim_id: int):
+    from central.packet import ExportRefused, export_packet
+    from central.packet_claims import packet_claim
+
+    cfg = current_app.config["HUB_CONFIG"]
+    conn = get_db()
+    try:
+        packet = packet_claim(conn, claim_id, cfg.photo_dir)
+        out = _packet_dir(claim_id) / f"v{packet.version}"
+        result = export_packet(conn, packet, out, actor(), workers=1)
+        flash(f"Packet written: {result['photos']} redacted photo(s), files " + ", ".join(result["files"]), "ok")
+    except claims.NotFound as e:
+        flash(str(e), "error")
+    except ExportRefused as e:
+        flash("Export refused: " + "; ".join(e.reasons), "error")
+    return redirect(url_for("claims.claim_page", claim_id=claim_id) + "#packet")
+
+
+@bp.get("/claims/<int:claim_id>/packet/<int:version>/<name>")
+@roles("buyer")
+def packet_file(claim_id: int, version: int, name: str):
+    """A file of a recorded export, by the name the export recorded: nothing else in that folder is served."""
+    from flask import send_file
+
+    for e in _exports(claim_id):
+        if e["version"] == version and name in e["files"]:
+            path = _packet_dir(claim_id) / f"v{version}" / name
+            if path.is_file():
+                return send_file(path, as_attachment=True, download_name=name)
+    abort(404)
