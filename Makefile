@@ -4,11 +4,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 # Debian packages the demo and tests need: "command:package" pairs.
-SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto tesseract:tesseract-ocr chromium:chromium
+SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto tesseract:tesseract-ocr chromium:chromium \
+               systemd-analyze:systemd openssl:openssl
 
-SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto systemd-analyze:systemd openssl:openssl
-
-.PHONY: test demo bench system-deps venv clean demo-desk bench-desk
+.PHONY: test demo bench system-deps venv clean demo-desk bench-desk bench-claims bench-gate gate-model \
+        bench-redact bench-web bench-backup bench-all
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,6 @@ demo-desk: system-deps $(STAMP)
 bench-desk: $(STAMP)
 	$(PY) tests/bench/bench_desk.py
 
-.PHONY: bench-claims
 bench-claims: $(STAMP)
 	$(PY) tests/bench/bench_claims.py
 
@@ -63,6 +62,14 @@ bench-gate: $(STAMP)
 gate-model: $(STAMP)
 	$(PY) models/build_gate_model.py
 
-.PHONY: bench-redact
 bench-redact: system-deps $(STAMP)
 	$(PY) tests/bench/bench_redact.py --photos 100
+
+bench-web: $(STAMP)
+	$(PY) tests/bench/bench_web.py
+
+bench-backup: $(STAMP)
+	$(PY) tests/bench/bench_backup.py
+
+# every benchmark, one after another (about half an hour on 2 cores)
+bench-all: bench bench-gate bench-desk bench-claims bench-web bench-redact bench-backup
