@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             s.wait(180)
             print(f"{s.log.parent.name}: {s.output().strip().splitlines()[-1]}")
         stats = json.loads(helpers.hub_cli(hub, "stats", "--json").stdout)
+        packets = demo_claims(hub, root / "packets")
 
         print(f"""
 Returns Desk demo is running.
@@ -64,14 +65,16 @@ Returns Desk demo is running.
   web         {web_url}  sign in as buyer1, warehouse1, fleet1 or admin1, password {web_demo.DEMO_PASSWORD}
   photos at the hub: {stats['photos']}  events: {stats['events']}  rejected: {stats['rejected_payloads']}
   returns: {stats['returns']}  photos linked: {stats['photos_linked']}  unlinked: {stats['photos_unlinked']}
+{packets['text']}
 
 Try:
   .venv/bin/returns-hub stats --config {hub} --json
   RETURNS_KIOSK_MQTT_PASSWORD={helpers.kiosk_password(KIOSKS[0])} \\
     .venv/bin/returns-kiosk simulate --config {kiosk_cfgs[KIOSKS[0]]} --photos {photos} --count 2
   .venv/bin/returns-kiosk status --config {kiosk_cfgs[KIOSKS[0]]} --json
-  .venv/bin/returns-hub claim create --supplier "Brightway Electronics" --po PO-4501 --config {hub}
   .venv/bin/returns-hub claim show 1 --config {hub}
+  .venv/bin/returns-hub claim handoff 1 --config {hub}     # what finance, logistics, warehouse still miss
+  open {web_url}/claims/1 as buyer1 to compare versions, record the supplier's response and close
 """, flush=True)
         if not args.once:
             print("Ctrl-C stops the demo.", flush=True)
@@ -81,11 +84,38 @@ Try:
                 stop.wait()
             except KeyboardInterrupt:
                 pass
-        return 0 if stats["photos"] > 0 else 1
+        return 0 if stats["photos"] > 0 and packets["ok"] else 1
     finally:
         for p in procs:
             p.stop()
         broker.stop()
+
+
+def demo_claims(hub: Path, out: Path) -> dict:
+    """A buyer's first steps, on the CLI: open the claim for each PO the kiosks photographed, approve
+    version 1 for sending, and export the supplier packet (which refuses to write if anything identifies
+    a customer)."""
+    lines, ok = [], True
+    pos = helpers.hub_db(hub).execute(
+        "SELECT DISTINCT l.supplier, l.po FROM photo_links pl JOIN return_lines l ON l.id = pl.line_id "
+        "WHERE pl.status = 'linked' ORDER BY 1, 2").fetchall()
+    for supplier, po in pos:
+        def claim(*args):
+            r = helpers.hub_cli(hub, "claim", *args, "--json", "--actor", "buyer1", check=False)
+            return r.returncode, (json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {}), r
+        code, opened, r = claim("create", "--supplier", supplier, "--po", po)
+        if code:
+            ok = False
+            lines.append(f"  claim for {supplier} {po}: not opened: {r.stderr.strip() or r.stdout.strip()}")
+            continue
+        cid = str(opened["id"])
+        claim("approve", cid, "--step", "send_claim", "--po", po, "--version", "1")
+        code, result, r = claim("export", cid, "--out", str(out / f"claim-{cid}"), "--no-progress")
+        ok &= code == 0 and bool(result.get("ok"))
+        lines.append(f"  claim {cid} ({supplier}, {po}): approved v1, packet "
+                     + (f"verified and written to {result.get('out')} ({result.get('photos')} redacted photos)"
+                        if code == 0 else f"refused: {result.get('reasons') or r.stderr.strip()}"))
+    return {"ok": ok and bool(pos), "text": "\n".join(lines) or "  no linked photos, so no claims"}
 
 
 if __name__ == "__main__":

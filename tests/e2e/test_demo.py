@@ -18,3 +18,6 @@ def test_demo_once(tmp_path):
     assert "photos at the hub: 12" in r.stdout, r.stdout
     assert "rejected: 0" in r.stdout
     assert "photos linked: 12  unlinked: 0" in r.stdout, r.stdout
+    # every claim the demo opens is approved and exported as a packet that passed verification
+    assert "approved v1, packet verified and written to" in r.stdout, r.stdout
+    assert "packet refused" not in r.stdout
