@@ -32,14 +32,14 @@ def cmd_run(args) -> int:
     print(f"kiosk {cfg.kiosk_id}: data in {cfg.data_dir}, broker {cfg.broker.host}:{cfg.broker.port}", flush=True)
     if station.server:
         print(f"desk screen: {station.screen_url}", flush=True)
-    from edge import sdnotify
+    from edge import wire
 
-    sdnotify.notify("READY=1", f"STATUS={station.status_line()}")
-    while not stop.wait(sdnotify.watchdog_interval_s()):
+    wire.sd_notify("READY=1", f"STATUS={station.status_line()}")
+    while not stop.wait(wire.watchdog_interval_s()):
         # A hung thread (camera, uplink) stops the pings, and systemd restarts the service.
         if station.healthy():
-            sdnotify.notify("WATCHDOG=1", f"STATUS={station.status_line()}")
-    sdnotify.notify("STOPPING=1")
+            wire.sd_notify("WATCHDOG=1", f"STATUS={station.status_line()}")
+    wire.sd_notify("STOPPING=1")
     station.stop()
     return 0
 

@@ -340,3 +340,30 @@ def load_toml_model(path, model):
     if data_dir is not None and not data_dir.is_absolute():
         cfg.data_dir = (path.parent / data_dir).resolve()
     return cfg
+
+
+# --- systemd supervision, spoken by both the kiosk and the hub services (Type=notify, WatchdogSec=) ---
+
+
+def sd_notify(*lines: str) -> bool:
+    """Send READY=1 / WATCHDOG=1 / STATUS=… to systemd over $NOTIFY_SOCKET; a no-op without one."""
+    addr = os.environ.get("NOTIFY_SOCKET")
+    if not addr:
+        return False
+    if addr[0] == "@":  # abstract namespace
+        addr = "\0" + addr[1:]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as s:
+        try:
+            s.sendto("\n".join(lines).encode(), addr)
+        except OSError:
+            return False
+    return True
+
+
+def watchdog_interval_s(default: float = 10.0) -> float:
+    """Half of WatchdogSec=, as systemd recommends; `default` when the unit has no watchdog."""
+    usec = os.environ.get("WATCHDOG_USEC")
+    pid = os.environ.get("WATCHDOG_PID")
+    if not usec or (pid and pid != str(os.getpid())):
+        return default
+    return max(int(usec) / 2_000_000, 0.5)

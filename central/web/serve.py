@@ -27,9 +27,29 @@ def cmd_serve(args) -> int:
     app = create_app(hub_config=cfg)
     host, port = args.host or cfg.web.host, args.port or cfg.web.port
     print(f"hub web: http://{host}:{port}/ ({cfg.db_path})", flush=True)
+    _supervise(host, port)
     waitress.serve(app, host=host, port=port, threads=cfg.web.threads, ident="returns-hub",
                    max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 65536)
     return 0
+
+
+def _supervise(host: str, port: int) -> None:
+    """systemd: READY=1 once /health answers, then WATCHDOG=1 while it keeps answering."""
+    import threading
+    import urllib.request
+
+    from central import sdnotify
+
+    probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://{probe}:{port}/health", timeout=5) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    sdnotify.supervise(healthy, lambda: f"serving on {host}:{port}", threading.Event())
 
 
 def _read_password() -> str:

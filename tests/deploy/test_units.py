@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import urllib.request
 
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from central import db as hubdb
+from central.broker import free_port
 from edge import wire
 from tests import helpers
 from tests.deploy.notify import FakeNotifySocket
@@ -134,3 +136,20 @@ def test_install_script_parses_and_uses_apt_for_the_camera_stack():
     text = script.read_text()
     assert "python3-picamera2" in text and "python3-evdev" in text and "--system-site-packages" in text
     assert "--no-deps" in text and "numpy==" in text  # pip must never replace apt's numpy
+
+
+def test_web_reports_ready_once_it_answers_and_pings(tmp_path, hub_config):
+    sock = FakeNotifySocket(tmp_path / "notify.sock")
+    port = free_port()
+    env = helpers.hub_env(RETURNS_HUB_SECRET_KEY="test-secret-" + "x" * 20, **sock.env(watchdog_s=1))
+    proc = helpers.Proc([str(helpers.BIN / "returns-hub"), "serve", "--config", str(hub_config),
+                         "--port", str(port)], env, hub_config.parent / "serve.log").start()
+    try:
+        ready = sock.wait_for("READY=1", 30)
+        assert f"STATUS=serving on 127.0.0.1:{port}" in ready.splitlines()
+        # READY=1 came only once /health answered, so the port answers now
+        assert urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5).status == 200
+        assert sock.pings(sock.drain(2)) >= 2
+    finally:
+        proc.stop()
+        sock.close()
