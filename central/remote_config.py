@@ -50,6 +50,9 @@ def build_payload(settings: dict, version: str | None = None, model: Path | None
         data = Path(model).read_bytes()
         doc["model"] = {"version": model_version or Path(model).stem, "sha256": wire.sha256_hex(data),
                         "size": len(data), "data_b64": base64.b64encode(data).decode()}
+        manifest = Path(model).with_suffix(".json")  # the gate checks the model against it before use
+        if manifest.exists():
+            doc["model"]["manifest_b64"] = base64.b64encode(manifest.read_bytes()).decode()
     body = json.dumps({"settings": settings, "model": {k: v for k, v in doc.get("model", {}).items()
                                                         if k != "data_b64"}}, sort_keys=True)
     doc["version"] = version or "cfg-" + hashlib.sha256(body.encode()).hexdigest()[:12]

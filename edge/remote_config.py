@@ -93,6 +93,13 @@ class RemoteConfig:
                 if wire.sha256_hex(blob) != model["sha256"]:
                     raise ConfigRefused(f"model {model['version']}: sha256 mismatch "
                                         f"(got {wire.sha256_hex(blob)[:12]}…, expected {model['sha256'][:12]}…)")
+            if model.get("manifest_b64"):
+                try:
+                    manifest = json.loads(base64.b64decode(model["manifest_b64"], validate=True))
+                except (binascii.Error, ValueError):
+                    raise ConfigRefused("model: manifest is not base64 JSON") from None
+                if not isinstance(manifest, dict) or manifest.get("sha256") != model["sha256"]:
+                    raise ConfigRefused(f"model {model['version']}: its manifest names another sha256")
         return new, model, blob
 
     def apply(self, payload: bytes, save: bool = True) -> None:
@@ -104,6 +111,9 @@ class RemoteConfig:
             new, model, blob = self._validate(doc)
             if blob is not None:
                 self.models.mkdir(parents=True, exist_ok=True)
+                if model.get("manifest_b64"):  # beside the model, where the gate looks for it
+                    wire.durable_write(self.models / f"{model['sha256']}.json",
+                                       base64.b64decode(model["manifest_b64"]))
                 wire.durable_write(self.models / f"{model['sha256']}.onnx", blob)
             kept = model or ({"version": self.model_version, "sha256": self.model_sha256}
                              if self.model_sha256 else None)

@@ -38,8 +38,22 @@ class Station:
                                    [self.remote.telemetry, self.disk_status, *(providers or [])])
 
     def _report(self) -> None:
+        self._use_remote_model()
         if getattr(self, "heartbeat", None) is not None:  # not while loading the saved config
             self.heartbeat.beat()
+
+    def _use_remote_model(self) -> None:
+        """Run the gate on the model the hub pushed, once it is on disk with its manifest."""
+        gate, path = getattr(self, "gate", None), self.remote.model_path
+        if gate is None or path is None or gate.model.path == path:
+            return
+        from edge.quality.model import ModelError
+
+        try:
+            gate.use_model(path)
+        except ModelError as e:
+            self.remote.error = f"model {self.remote.model_version} not in use, the gate keeps {gate.model_version}: {e}"
+            log.error("%s", self.remote.error)
 
     @staticmethod
     def offline_status(cfg, outbox) -> dict:
@@ -105,6 +119,7 @@ class Station:
 
         cfg = self.cfg
         self.gate = gate or Gate.from_config(cfg)
+        self._use_remote_model()
         self.camera = camera or open_camera(cfg)
         self.scanner = scanner or open_scanner(cfg)
         if panel is None and cfg.panel.enabled:

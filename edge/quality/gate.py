@@ -82,6 +82,12 @@ class Gate:
         elif presence:
             self.notice = PRESENCE_OFF_NOTICE
 
+    def use_model(self, path: Path | str) -> None:
+        """Switch to another model (one the hub pushed). Loaded and checked first, then swapped in one
+        step, so a check already running finishes on the old model; a bad file leaves the old one."""
+        model = GateModel(path)
+        self.model, self.prob = model, {**model.thresholds, **self.thresholds.probability}
+
     @classmethod
     def from_config(cls, cfg) -> "Gate":
         g = cfg.gate
