@@ -9,6 +9,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from edge import wire
+from edge.quality.model import DEFAULT_MODEL
 from tests import helpers
 
 
@@ -43,8 +44,10 @@ def test_config_and_model_update_reach_running_kiosk(tmp_path, broker, hub_confi
     kiosk = helpers.kiosk_run(cfg, "kiosk-a")
     try:
         wait_telemetry(hub_config, lambda t: "config_version" in t, "first heartbeat")
-        model = tmp_path / "gate-v2.onnx"
-        model.write_bytes(b"onnx-model-bytes " * 500)
+        model = tmp_path / "gate-v2.onnx"  # the project's model, renamed, with the manifest beside it
+        model.write_bytes(DEFAULT_MODEL.read_bytes())
+        model.with_suffix(".json").write_text(json.dumps(
+            json.loads(DEFAULT_MODEL.with_suffix(".json").read_text()) | {"version": "gate-v2"}))
         sent = push(hub_config, "--set", "telemetry.interval_s=0.5", "--set", "outbox.min_free_mb=2",
                     "--model", str(model), "--model-version", "gate-v2")
         t = wait_telemetry(hub_config, lambda t: t.get("config_version") == sent["version"], "config applied")
