@@ -148,21 +148,36 @@ def _exports(claim_id: int) -> list[dict]:
 @bp.post("/claims/<int:claim_id>/export")
 @roles("buyer")
 def export(claim_id: int):
-    from central.packet import ExportRefused, export_packet
-    from central.packet_claims import packet_claim
+    from central.web import export_jobs
 
     cfg = current_app.config["HUB_CONFIG"]
-    conn = get_db()
+    if not _exists(claim_id):
+        abort(404)
+    job = export_jobs.start(current_app.config["DATABASE"], cfg.photo_dir, _packet_dir(claim_id), claim_id, actor())
+    return redirect(url_for("claims.export_progress", claim_id=claim_id, job_id=job.id))
+
+
+@bp.get("/claims/<int:claim_id>/export/<job_id>")
+@roles("buyer")
+def export_progress(claim_id: int, job_id: str):
+    """Redacting n of N, refreshed each second without a script; at the end, back to the claim's packet."""
+    from central.web import export_jobs
+
+    job = export_jobs.get(job_id)
+    if job is None or job.claim_id != claim_id:
+        abort(404)
+    if job.state in ("done", "refused", "failed"):
+        flash(job.message, "ok" if job.state == "done" else "error")
+        return redirect(url_for("claims.claim_page", claim_id=claim_id) + "#packet")
+    return render_template("export_progress.html", job=job, claim_id=claim_id)
+
+
+def _exists(claim_id: int) -> bool:
     try:
-        packet = packet_claim(conn, claim_id, cfg.photo_dir)
-        out = _packet_dir(claim_id) / f"v{packet.version}"
-        result = export_packet(conn, packet, out, actor(), workers=1)
-        flash(f"Packet written: {result['photos']} redacted photo(s), files " + ", ".join(result["files"]), "ok")
-    except claims.NotFound as e:
-        flash(str(e), "error")
-    except ExportRefused as e:
-        flash("Export refused: " + "; ".join(e.reasons), "error")
-    return redirect(url_for("claims.claim_page", claim_id=claim_id) + "#packet")
+        claims.get(get_db(), claim_id)
+        return True
+    except claims.NotFound:
+        return False
 
 
 @bp.get("/claims/<int:claim_id>/packet/<int:version>/<name>")

@@ -83,8 +83,10 @@ def test_buyer_story_claim_to_closeout(web, page, hub_config):
     page.fill("#approve input[name=due_date]", "2099-01-31")
     page.click("#approve button[type=submit]")
     assert "2099-01-31" in page.locator("#boundary").inner_text()
-    # Export the packet: redacted, verified, written, listed.
-    page.click("#export button[type=submit]", timeout=120000)
+    # Export the packet: a progress page while every photo is redacted and verified, then the files.
+    page.click("#export button[type=submit]")
+    assert page.locator("#export-progress progress").count() == 1 or page.locator("#exports a").count() == 4
+    page.wait_for_url("**/claims/*#packet", timeout=180000)
     assert page.locator("#exports a").count() == 4, page.locator(".flash").all_inner_texts()
     pdf = page.locator("#exports a").first.get_attribute("href")
     assert page.request.get(web + pdf).status == 200

@@ -112,3 +112,25 @@ def test_big_claims_show_the_first_photos_per_category_and_the_rest_on_request(a
     body = wc.get(f"/claims/{claim}").get_data(as_text=True)
     assert "data-full=" not in body and f'href="/claims/{claim}?all=1">Show all 1 photos' in body
     assert wc.get(f"/claims/{claim}?all=1").get_data(as_text=True).count("data-full=") == 2
+
+
+def test_packet_export_runs_in_the_background_with_a_progress_page(client, claim):
+    import time
+
+    wc = client("buyer")
+    wc.get(f"/claims/{claim}")
+    r = wc.post(f"/claims/{claim}/export", {})
+    assert r.status_code == 302
+    progress = r.headers["Location"]
+    assert re.fullmatch(rf"/claims/{claim}/export/[0-9a-f]{{32}}", progress)
+    assert client("warehouse").get(progress).status_code == 403
+    assert wc.get(f"/claims/{claim}/export/{'0' * 32}").status_code == 404
+    deadline = time.time() + 120
+    while (r := wc.get(progress)).status_code == 200:  # still working: the page refreshes itself
+        assert '<meta http-equiv="refresh"' in r.get_data(as_text=True) and "<progress" in r.get_data(as_text=True)
+        assert time.time() < deadline
+        time.sleep(0.2)
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/claims/{claim}#packet")
+    # no approval holds for this claim's current version, so the export was refused and nothing written
+    body = wc.get(f"/claims/{claim}").get_data(as_text=True)
+    assert "Export refused" in body and "only an approved version" in body
