@@ -1,4 +1,5 @@
-"""`make demo`: the whole system on this machine — broker, hub, simulated kiosks sending photos.
+"""`make demo`: the whole system on this machine — broker, hub, simulated kiosks sending photos, and a
+return-desk station with its touch screen to walk a return through by hand.
 
 Everything lives under ./demo-data (or --dir). Runs until Ctrl-C, or exits after one pass with --once.
 """
@@ -14,9 +15,11 @@ import threading
 from pathlib import Path
 
 from edge.samples import write_samples
-from tests import helpers, web_demo
+from tests import desk_station, helpers, web_demo
 
 KIOSKS = ("kiosk-1", "kiosk-2")
+DESK = "kiosk-desk"  # the station with a screen
+DESK_REF = "RMA-SIM-00010"  # a demo return (Anatolia Textiles, PO-7310) for the desk walk
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,16 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--once", action="store_true", help="exit after the kiosks have sent their photos")
     ap.add_argument("--returns", type=int, default=4, help="returns each simulated kiosk walks through")
     ap.add_argument("--web-port", type=int, default=8080, help="where the hub web app listens")
+    ap.add_argument("--desk-port", type=int, default=8088, help="where the desk station's screen listens")
     args = ap.parse_args(argv)
 
     root = Path(args.dir).resolve()
     if root.exists():
         shutil.rmtree(root)
-    broker = helpers.start_broker(root / "broker", kiosks=KIOSKS)
+    broker = helpers.start_broker(root / "broker", kiosks=(*KIOSKS, DESK))
     procs: list[helpers.Proc] = []
     try:
         hub = helpers.write_hub_config(root / "hub", broker)
-        helpers.hub_cli(hub, "kiosk", "add", *KIOSKS)
+        helpers.hub_cli(hub, "kiosk", "add", *KIOSKS, DESK)
         returns_csv = root / "returns.csv"  # return records whose refs the simulated kiosks scan
         helpers.hub_cli(hub, "demo-data", "--out", str(returns_csv))
         helpers.hub_cli(hub, "import-returns", str(returns_csv), "--quiet")
@@ -56,12 +60,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{s.log.parent.name}: {s.output().strip().splitlines()[-1]}")
         stats = json.loads(helpers.hub_cli(hub, "stats", "--json").stdout)
         packets = demo_claims(hub, root / "packets")
+        desk_port = args.desk_port if not web_demo.listening(args.desk_port) else web_demo.free_port()
+        desk, desk_url, fifo = desk_station.start(root / "desk", DESK, broker, desk_port)
+        procs.append(desk)
 
         print(f"""
 Returns Desk demo is running.
   broker      mosquitto on 127.0.0.1:{broker.port} (config {broker.conf})
   hub         {hub}  (data in {hub.parent / 'data'}, ingest log {ingest.log})
   kiosks      {', '.join(str(c) for c in kiosk_cfgs.values())}
+  desk        {desk_url}  the station's touch screen ({DESK}): type {DESK_REF} in its box
+              (or: echo {DESK_REF} > {fifo}), capture, retake a refused photo, pick a category, done, done
   web         {web_url}  sign in as buyer1, warehouse1, fleet1 or admin1, password {web_demo.DEMO_PASSWORD}
   photos at the hub: {stats['photos']}  events: {stats['events']}  rejected: {stats['rejected_payloads']}
   returns: {stats['returns']}  photos linked: {stats['photos_linked']}  unlinked: {stats['photos_unlinked']}
@@ -75,8 +84,16 @@ Try:
   .venv/bin/returns-hub claim show 1 --config {hub}
   .venv/bin/returns-hub claim handoff 1 --config {hub}     # what finance, logistics, warehouse still miss
   open {web_url}/claims/1 as buyer1 to compare versions, record the supplier's response and close
+  open {web_url}/fleet as fleet1 to watch the three kiosks
 """, flush=True)
-        if not args.once:
+        if args.once:  # a smoke run: one return walked through the station's own screen API
+            walked = desk_station.walk(desk_url, DESK_REF, "stain")
+            helpers.wait_for(lambda: "session_closed" in desk_walk_at_hub(hub, DESK_REF)[1], 60,
+                             what="the desk walk at the hub")
+            linked, events = desk_walk_at_hub(hub, DESK_REF)
+            print(f"desk walk: {DESK_REF}, screen back to {walked['state']}; at the hub {linked} photos linked, "
+                  f"events {' '.join(events)}", flush=True)
+        else:
             print("Ctrl-C stops the demo.", flush=True)
             stop = threading.Event()
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -89,6 +106,19 @@ Try:
         for p in procs:
             p.stop()
         broker.stop()
+
+
+def desk_walk_at_hub(hub: Path, ref: str) -> tuple[int, list[str]]:
+    """What the hub has of the desk walk: photos linked to the return, and the desk events in order."""
+    conn = helpers.hub_db(hub)
+    try:
+        linked = conn.execute("SELECT count(*) FROM photo_links WHERE return_ref = ? AND status = 'linked'",
+                              (ref,)).fetchone()[0]
+        events = [r[0] for r in conn.execute("SELECT type FROM events WHERE kiosk = ? AND return_ref = ? "
+                                             "ORDER BY at, rowid", (DESK, ref))]
+        return linked, events
+    finally:
+        conn.close()
 
 
 def demo_claims(hub: Path, out: Path) -> dict:

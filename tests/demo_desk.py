@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import signal
 import threading
 from pathlib import Path
 
-import cv2
-
-from edge.samples import desk_photo, write_samples
-from tests import helpers
+from tests import desk_station, helpers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,26 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         ingest = helpers.hub_ingest(hub, 1)
         procs.append(ingest)
         helpers.wait_ready(ingest, "connected")
-        photos = root / "camera"
-        write_samples(photos, count=4)
-        cv2.imwrite(str(photos / "desk-001b.jpg"), cv2.GaussianBlur(desk_photo(1), (0, 0), 6))
-        fifo = root / "scanner.fifo"
-        os.mkfifo(fifo)
-        kcfg = helpers.write_kiosk_config(root / "kiosk-desk", "kiosk-desk", broker, extra=f"""[camera]
-kind = "folder"
-folder = "{photos}"
-[scanner]
-kind = "lines"
-path = "{fifo}"
-[panel]
-pin_factory = "mock"
-[screen]
-port = {args.port}
-""")
-        kiosk = helpers.kiosk_run(kcfg, "kiosk-desk")
+        kiosk, url, fifo = desk_station.start(root, "kiosk-desk", broker, args.port)
         procs.append(kiosk)
-        helpers.wait_ready(kiosk, "desk screen: http", 30)
-        url = kiosk.output().split("desk screen: ", 1)[1].split()[0]
         print(f"""
 Return desk demo is running.
   desk screen   {url}   (open it; it is made for a touch screen)

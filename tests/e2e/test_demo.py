@@ -1,4 +1,4 @@
-"""`make demo` brings the system up and photos arrive at the hub."""
+"""`make demo` brings the system up: photos arrive at the hub, claims export, the desk station walks a return."""
 
 import os
 import subprocess
@@ -21,3 +21,7 @@ def test_demo_once(tmp_path):
     # every claim the demo opens is approved and exported as a packet that passed verification
     assert "approved v1, packet verified and written to" in r.stdout, r.stdout
     assert "packet refused" not in r.stdout
+    # the desk station with its screen is up, and a return walked through its buttons lands at the hub
+    assert "desk        http://127.0.0.1:" in r.stdout, r.stdout
+    assert ("desk walk: RMA-SIM-00010, screen back to idle; at the hub 2 photos linked, "
+            "events session_opened item_finished session_closed") in r.stdout, r.stdout
