@@ -116,6 +116,27 @@ def alerts_for(st: KioskStatus, web, baseline: float | None) -> list[str]:
         out.append(f"queue stalled: oldest unacked photo {int(oldest // 60)} min old")
     if st.reject_rate is not None and baseline is not None and st.reject_rate - baseline >= web.reject_jump:
         out.append(f"reject rate jumped to {st.reject_rate:.0%} (was {baseline:.0%})")
+    return out + station_faults(st.telemetry)
+
+
+def _text(v, limit: int = 160) -> str | None:
+    return v[:limit] if isinstance(v, str) and v.strip() else None
+
+
+def station_faults(t: dict) -> list[str]:
+    """What the kiosk's own heartbeat says is broken: the desk, a device, a refused config, a full disk.
+    The last heartbeat is kept whatever the kiosk's state, so an offline kiosk shows why it may have gone."""
+    out = []
+    if _text(t.get("desk_error")):
+        out.append(_text(t["desk_error"]))
+    if t.get("camera_ok") is False:
+        out.append("camera fault")
+    if t.get("scanner_ok") is False:
+        out.append("scanner fault" + (f": {_text(t.get('scanner_error'))}" if _text(t.get("scanner_error")) else ""))
+    if _text(t.get("config_error")):
+        out.append(f"config refused: {_text(t['config_error'])}")
+    if t.get("disk_low") is True:
+        out.append(_text(t.get("disk_message")) or "disk low: photos paused")
     return out
 
 

@@ -88,6 +88,8 @@ class _FleetCollector:
             ("disk_free_megabytes", "free disk on the kiosk"),
             ("cpu_temperature_celsius", "kiosk CPU temperature"),
             ("alerts", "number of open alerts"),
+            ("camera_ok", "1 when the kiosk's camera delivers frames, 0 on a fault"),
+            ("scanner_ok", "1 when the kiosk's scanner is connected, 0 on a fault"),
         )}
         for k in kiosks:
             t = k.telemetry
@@ -95,7 +97,8 @@ class _FleetCollector:
                       "outbox_depth": t.get("outbox_depth"), "outbox_oldest_age_seconds": t.get("outbox_oldest_age_s"),
                       "photos_today": k.photos_today, "reject_rate": k.reject_rate,
                       "disk_free_megabytes": t.get("disk_free_mb"), "cpu_temperature_celsius": t.get("cpu_temp_c"),
-                      "alerts": len(k.alerts)}
+                      "alerts": len(k.alerts),
+                      **{name: int(t[name]) for name in ("camera_ok", "scanner_ok") if isinstance(t.get(name), bool)}}
             for name, v in values.items():
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     g[name].add_metric([k.id], v)

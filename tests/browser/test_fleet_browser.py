@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from edge.samples import write_samples
 from tests import helpers
 from tests.browser.conftest import login, screenshot
 
 
-def test_fleet_user_sees_kiosk_go_offline(web, page, hub_config, kiosk_config, ingest):
+def test_fleet_user_sees_kiosk_go_offline(web, page, hub_config, kiosk_config, ingest, tmp_path):
     ingest()
-    kcfg = kiosk_config("kiosk-a")
+    write_samples(tmp_path / "camera", count=2)
+    kcfg = kiosk_config("kiosk-a", extra=f'[camera]\nkind = "folder"\nfolder = "{tmp_path / "camera"}"\n'
+                        '[panel]\npin_factory = "mock"\n[screen]\nport = 0\n')
     kiosk = helpers.kiosk_run(kcfg, "kiosk-a")
     try:
         db = helpers.hub_db(hub_config)
@@ -20,6 +23,8 @@ def test_fleet_user_sees_kiosk_go_offline(web, page, hub_config, kiosk_config, i
         row = page.locator("#kiosk-kiosk-a")
         assert row.get_attribute("data-state") == "online"
         assert "online" in row.inner_text()
+        assert row.locator(".alerts").inner_text().strip() == ""  # a healthy station: devices ok, no alert
+        assert "\tok\tok\tgate-" in row.inner_text()  # camera ok, scanner ok, the model it runs
         screenshot(page, "fleet-online")
         page.click("a[href='/fleet/kiosk-a']")
         assert page.locator("h1").inner_text().startswith("kiosk-a")

@@ -1,4 +1,5 @@
-"""Fleet: telemetry history from the ingest hook, alerts (offline, stalled queue, reject jump), pages, /metrics."""
+"""Fleet: telemetry history from the ingest hook, alerts (offline, stalled queue, reject jump, station faults),
+pages, /metrics."""
 
 from __future__ import annotations
 
@@ -62,6 +63,25 @@ def test_alerts_offline_stale_stalled_and_reject_jump(hub):
     assert st["k-jump"].alerts == ["reject rate jumped to 45% (was 5%)"]
 
 
+def test_alerts_name_what_the_station_says_is_broken(hub):
+    _, conn = hub
+    now = datetime.now(timezone.utc).isoformat()
+    for k in ("k-desk", "k-dev", "k-cfg", "k-disk", "k-fine"):
+        register_kiosk(conn, k)
+    _set(conn, "k-desk", "online", {"desk_error": 'the desk could not start: [camera] kind = "folder" needs folder'}, now)
+    _set(conn, "k-dev", "online", {"camera_ok": False, "scanner_ok": False, "scanner_error": "scanner lost: No such device"}, now)
+    _set(conn, "k-cfg", "online", {"config_error": "model gate-9 sha256 mismatch", "disk_low": False}, now)
+    _set(conn, "k-disk", "offline", {"disk_low": True, "disk_message": "disk nearly full: 80 MB free, photos paused"}, now)
+    _set(conn, "k-fine", "online", {"camera_ok": True, "scanner_ok": True, "desk_error": None, "config_error": None,
+                                    "disk_low": False}, now)
+    st = {k.id: k.alerts for k in fleet.fleet_status(conn, WebConfig())}
+    assert st["k-desk"] == ['the desk could not start: [camera] kind = "folder" needs folder']
+    assert st["k-dev"] == ["camera fault", "scanner fault: scanner lost: No such device"]
+    assert st["k-cfg"] == ["config refused: model gate-9 sha256 mismatch"]
+    assert st["k-disk"] == ["offline", "disk nearly full: 80 MB free, photos paused"]
+    assert st["k-fine"] == []
+
+
 def test_fleet_and_kiosk_pages_show_state_and_chart(hub, client):
     cfg, conn = hub
     register_kiosk(conn, "kiosk-a")
@@ -72,7 +92,7 @@ def test_fleet_and_kiosk_pages_show_state_and_chart(hub, client):
     wc = client("fleet")
     page = wc.get("/fleet").get_data(as_text=True)
     assert 'id="kiosk-kiosk-a" data-state="online"' in page
-    for text in ("gate-1.2", "2048 MB", "51.5 °C", "blurry 4", "10 %", ">fault<"):
+    for text in ("gate-1.2", "2048 MB", "51.5 °C", "blurry 4", "10 %", ">fault<", ">scanner fault</span>"):
         assert text in page, text
     page = wc.get("/fleet/kiosk-a").get_data(as_text=True)
     assert "<svg" in page and "Outbox depth" in page
@@ -82,7 +102,8 @@ def test_fleet_and_kiosk_pages_show_state_and_chart(hub, client):
 def test_metrics_need_the_token_and_expose_kiosk_gauges(hub, client, app):
     cfg, conn = hub
     register_kiosk(conn, "kiosk-a")
-    _set(conn, "kiosk-a", "online", {"outbox_depth": 3, "cpu_temp_c": 48.0}, wire.utcnow())
+    _set(conn, "kiosk-a", "online", {"outbox_depth": 3, "cpu_temp_c": 48.0, "camera_ok": True, "scanner_ok": False},
+         wire.utcnow())
     c = app.test_client()
     assert c.get("/metrics").status_code == 401
     assert c.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -93,4 +114,7 @@ def test_metrics_need_the_token_and_expose_kiosk_gauges(hub, client, app):
     assert 'returnsdesk_kiosk_online{kiosk="kiosk-a"} 1.0' in text
     assert 'returnsdesk_kiosk_outbox_depth{kiosk="kiosk-a"} 3.0' in text
     assert 'returnsdesk_kiosk_cpu_temperature_celsius{kiosk="kiosk-a"} 48.0' in text
+    assert 'returnsdesk_kiosk_camera_ok{kiosk="kiosk-a"} 1.0' in text
+    assert 'returnsdesk_kiosk_scanner_ok{kiosk="kiosk-a"} 0.0' in text
+    assert 'returnsdesk_kiosk_alerts{kiosk="kiosk-a"} 1.0' in text  # the scanner fault
     assert "returnsdesk_hub_photos_total 0.0" in text
