@@ -6,8 +6,10 @@ card, or an unknown code) using the patterns in `[scanner]`.
 
 from __future__ import annotations
 
+import os
 import queue
 import re
+import stat
 import sys
 import threading
 from dataclasses import dataclass
@@ -107,31 +109,56 @@ class ScriptedScanner(Scanner):
 
 
 class LineScanner(Scanner):
-    """One code per line from a stream: stdin, a file, or a serial scanner's tty."""
+    """One code per line from a stream: stdin, a file, a FIFO or a serial scanner's tty.
+
+    A FIFO ends each time its writer closes it (every `echo CODE > fifo`), so it is opened again and waits
+    for the next writer; a tty that went away (unplugged) is retried every `retry_s` until it is back."""
 
     kind = "lines"
 
-    def __init__(self, stream: IO[str] | None = None, path: str | None = None):
+    def __init__(self, stream: IO[str] | None = None, path: str | None = None, retry_s: float = 1.0):
         super().__init__()
         self._path = path
         self._stream = stream
+        self._retry_s = retry_s
+        self._closed = threading.Event()
         self._thread = threading.Thread(target=self._pump, name="scanner-lines", daemon=True)
         self._thread.start()
 
     def _pump(self) -> None:
-        try:
-            if self._stream is None:  # opened here: a FIFO or tty blocks until the other side is there
-                self._stream = open(self._path, encoding="utf-8", errors="replace") if self._path else sys.stdin
-            for line in self._stream:
-                self.push(line)
-        except (OSError, ValueError) as e:  # a serial line that went away, a closed stream
-            self.last_error = str(e)
+        while not self._closed.is_set():
+            try:
+                if self._stream is None:  # opened here: a FIFO or tty blocks until the other side is there
+                    self._stream = open(self._path, encoding="utf-8", errors="replace") if self._path else sys.stdin
+                self.healthy, self.last_error = True, None
+                for line in self._stream:
+                    self.push(line)
+            except (OSError, ValueError) as e:  # a serial line that went away, a closed stream
+                self.last_error = str(e)
+            if not self._path or self._closed.is_set():
+                break
+            self._stream = None
+            if stat.S_ISFIFO(_mode(self._path)):
+                continue  # the writer closed the FIFO: wait for the next one
+            if stat.S_ISREG(_mode(self._path)):
+                break  # a plain file has been read to its end
+            self.healthy = False
+            self.last_error = self.last_error or f"{self._path} went away"
+            self._closed.wait(self._retry_s)
         self.healthy = False
         self.last_error = self.last_error or "end of input"
 
     def close(self) -> None:
+        self._closed.set()
         if self._path and self._stream is not None:
             self._stream.close()
+
+
+def _mode(path: str) -> int:
+    try:
+        return os.stat(path).st_mode
+    except OSError:
+        return 0
 
 
 def open_scanner(cfg) -> Scanner:

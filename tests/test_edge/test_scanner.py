@@ -1,6 +1,7 @@
 """Scanner: key events from recorded sequences, keyboard layouts, the line and scripted readers, code meanings."""
 
 import io
+import os
 
 import pytest
 
@@ -101,6 +102,32 @@ def test_line_scanner_reads_lines_and_reports_end():
     assert [s.read(2), s.read(2)] == ["RMA-1", "CAT-dent"]
     assert s.read(0.2) is None
     s._thread.join(2)
+    assert not s.healthy and s.last_error == "end of input"
+
+
+def test_fifo_scanner_keeps_reading_after_each_writer_closes(tmp_path):
+    fifo = tmp_path / "scanner.fifo"
+    os.mkfifo(fifo)
+    s = LineScanner(path=str(fifo))
+    try:
+        for code in ("RMA-1", "CAT-dent", "CMD-DONE"):  # three `echo CODE > fifo`, each closing the FIFO
+            with open(fifo, "w") as w:
+                w.write(code + "\n")
+            assert s.read(timeout=5) == code
+        assert s.healthy and s.last_error is None
+    finally:
+        s.close()
+        try:  # let a reader blocked in open() return; no reader left is fine too
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+
+
+def test_file_scanner_reads_a_file_once_and_reports_its_end(tmp_path):
+    f = tmp_path / "codes.txt"
+    f.write_text("RMA-1\nRMA-2\n")
+    s = LineScanner(path=str(f))
+    assert [s.read(timeout=5), s.read(timeout=5), s.read(timeout=0.3)] == ["RMA-1", "RMA-2", None]
     assert not s.healthy and s.last_error == "end of input"
 
 
