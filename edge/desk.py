@@ -174,15 +174,15 @@ class Desk:
             if self.session and self.session.return_ref == ref:
                 self._say(f"Return {ref} is already open")
                 return self._changed()
-            if self.session:
-                self._close("next_return")
+            if self.session and not self._queued(lambda: self._close("next_return")):
+                return
             sid = wire.new_id()
             self.session = Session(session_id=sid, return_ref=ref, opened_at=wire.utcnow())
             self.shots, self.thumbs = [], {}
             self._save()
-            self._event("session_opened", f"{sid}o")
-            self._say(f"Return {ref}: lay item 1 in the zone and press capture", "ok")
-            self._changed()
+            if self._queued(lambda: self._event("session_opened", f"{sid}o")):
+                self._say(f"Return {ref}: lay item 1 in the zone and press capture", "ok")
+                self._changed()
 
     def choose_category(self, name: str) -> None:
         with self.lock:
@@ -264,10 +264,12 @@ class Desk:
                 return self._changed()
             s = self.session
             if self.state == CATEGORISED:
-                self._finish_item()
+                if not self._queued(self._finish_item):
+                    return
                 self._say(f"Item {s.item - 1} saved. Next item, or press done to finish return {s.return_ref}", "ok")
             elif s.items_done:
-                self._close("done")
+                if not self._queued(lambda: self._close("done")):
+                    return
                 self._say(f"Return {s.return_ref} finished: {s.items_done} item(s). Scan the next label", "ok")
             else:
                 self._say("Take at least one photo of the item first (or scan cancel)", "warn")
@@ -282,7 +284,8 @@ class Desk:
                 self._say("Refused photo discarded")
             else:
                 ref = self.session.return_ref
-                self._close("cancelled")
+                if not self._queued(lambda: self._close("cancelled")):
+                    return
                 self._say(f"Return {ref} cancelled; photos already saved are kept", "warn")
             self._changed()
 
@@ -291,7 +294,9 @@ class Desk:
         with self.lock:
             if self.session and self.clock() - self.last_input > self.timeout_s:
                 ref = self.session.return_ref
-                self._close("timeout")
+                if not self._queued(lambda: self._close("timeout")):
+                    self.last_input = self.clock() - self.timeout_s + 60  # try again in a minute
+                    return False
                 self._say(f"Return {ref} closed after {self.timeout_s / 60:g} min without input; "
                           "its photos are saved", "warn")
                 self._changed()
@@ -388,8 +393,22 @@ class Desk:
         s.state = OPEN
         self._save()
 
+    def _queued(self, step: Callable[[], None]) -> bool:
+        """Run a step that queues session events. If the outbox cannot take them (a disk that is truly
+        full), the worker is told why and the desk stays where it was, to be finished once there is room;
+        each event's id is fixed, so a step tried again never doubles one."""
+        try:
+            step()
+            return True
+        except OutboxError as e:
+            log.error("desk event not queued: %s", e)
+            self._say(f"Not saved: {e}", "error")
+            self._changed()
+            return False
+
     def _close(self, outcome: str) -> None:
         s = self.session
+        self._event("session_opened", f"{s.session_id}o")  # a no-op unless queuing it failed at the scan
         self.pending = None
         if s.photos:
             self._finish_item()
@@ -440,7 +459,8 @@ class Desk:
         with self.published:
             v = dict(self._snapshot)
         st = self.status_fn()
-        v.update(online=bool(st.get("online")), queue=st.get("outbox_depth", 0))
+        v.update(online=bool(st.get("online")), queue=st.get("outbox_depth", 0),
+                 disk=st.get("disk_message") if st.get("disk_low") else None)
         return v
 
     def wait_change(self, since: int, timeout: float) -> dict:

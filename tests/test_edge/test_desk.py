@@ -10,7 +10,7 @@ from edge import wire
 from edge.config import KioskConfig
 from edge.desk import Desk
 from edge.devices.camera import FolderCamera
-from edge.outbox import Outbox
+from edge.outbox import DiskFull, Outbox
 from edge.quality import Gate
 from edge.samples import desk_photo
 from tests.helpers import SHARED_DATA
@@ -226,6 +226,68 @@ def test_photo_is_not_called_saved_when_the_disk_is_full(station):
     shot = d.capture()
     assert not shot["saved"] and d.notice["text"].startswith("Not saved") and d.notice["level"] == "error"
     assert d.session.photos == [] and d.state == D.OPEN and kinds(d) == ["session_opened"]
+
+
+def test_with_photos_paused_by_the_disk_reserve_a_return_can_still_be_finished(station):
+    d = station(["sharp"])
+    d.scan_return("RMA-12")
+    d.capture()
+    d.choose_category("dent")
+    d.outbox.min_free_bytes = 1 << 60  # the reserve is gone: photos stop, the session's events still go
+    assert not d.capture()["saved"]
+    d.done()
+    d.done()
+    assert d.state == D.IDLE and "finished" in d.notice["text"]
+    d.scan_return("RMA-13")
+    assert d.state == D.OPEN
+    assert kinds(d) == ["session_opened", "photo", "item_finished", "session_closed", "session_opened"]
+
+
+class FullDisk(Outbox):
+    """The outbox on a disk with no room left at all: every write fails, as the real one would."""
+
+    full = False
+
+    def add_event(self, event):
+        if self.full:
+            raise DiskFull("could not save to the station's disk: No space left on device")
+        return super().add_event(event)
+
+
+def test_a_full_disk_keeps_the_desk_where_it_was_and_says_why(tmp_path, station):
+    d = station(["sharp"])
+    d.outbox = full = FullDisk(d.cfg.data_dir, min_free_mb=0)
+    d.scan_return("RMA-14")
+    d.capture()
+    d.choose_category("scratch")
+    full.full = True
+    d.done()
+    assert d.state == D.CATEGORISED and d.notice["level"] == "error" and "No space left" in d.notice["text"]
+    d.scan_return("RMA-15")  # the next label cannot close this return either: nothing is lost
+    assert d.session.return_ref == "RMA-14" and d.state == D.CATEGORISED
+    d.test_clock.t += 10_000
+    assert d.tick() is False and d.session is not None  # the timeout waits for room too
+    full.full = False
+    d.done()
+    d.done()
+    assert d.state == D.IDLE
+    assert kinds(d) == ["session_opened", "photo", "item_finished", "session_closed"]  # none doubled
+
+
+def test_screen_state_says_when_the_disk_pauses_photos(tmp_path):
+    cfg = KioskConfig(kiosk_id="kiosk-a", data_dir=tmp_path / "data")
+    cfg.data_dir.mkdir()
+    outbox = Outbox(cfg.data_dir, min_free_mb=0)
+    status = {"online": True, "outbox_depth": 3, "disk_low": True, "disk_message": "the station's disk is nearly full"}
+    d = Desk(cfg, gate=Gate(), camera=FolderCamera(write_shots(tmp_path / "cam", ["sharp"])), outbox=outbox,
+             status=lambda: status)
+    try:
+        assert d.view()["disk"] == "the station's disk is nearly full" and d.view()["queue"] == 3
+        status["disk_low"] = False
+        assert d.view()["disk"] is None
+    finally:
+        d.close()
+        outbox.close()
 
 
 def test_label_in_photo_for_another_return_is_flagged(station):

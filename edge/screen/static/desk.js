@@ -6,7 +6,10 @@ let version = -1;
 
 function post(path, body) {
   return fetch(path, { method: "POST", headers: { "Content-Type": "application/json", "X-Desk": "1" },
-                       body: JSON.stringify(body || {}) }).then((r) => r.json()).then(render);
+                       body: JSON.stringify(body || {}) })
+    .then((r) => (r.ok ? r.json() : Promise.reject(new Error("the station answered " + r.status))))
+    .then(render)
+    .catch((e) => { $("notice").textContent = "Not done: " + e.message + " — try again"; $("notice").className = "error"; });
 }
 
 function render(v) {
@@ -18,6 +21,8 @@ function render(v) {
   $("online").textContent = v.online ? "online" : "offline";
   $("online").className = v.online ? "online" : "offline";
   $("queue").textContent = v.queue + " queued";
+  $("disk").textContent = v.disk || "";
+  $("disk").hidden = !v.disk;
   $("notice").textContent = v.notice.text;
   $("notice").className = v.notice.level;
   const s = v.state, open = s !== "idle";
