@@ -49,6 +49,34 @@ def claims_list():
                            states=claims.STATES, suppliers=suppliers)
 
 
+@bp.get("/claims/new")
+@roles("buyer")
+def new_claim():
+    """Open a claim for a supplier PO (optionally one batch); the PO names its supplier."""
+    pos = get_db().execute(
+        "SELECT p.po, p.supplier, (SELECT max(c.id) FROM claims c WHERE c.po = p.po AND c.state != 'closed') "
+        "AS open_claim FROM purchase_orders p ORDER BY p.supplier, p.po").fetchall()
+    return render_template("claim_new.html", pos=pos, po=request.args.get("po", ""),
+                           batch=request.args.get("batch", ""))
+
+
+@bp.post("/claims/new")
+@roles("buyer")
+def open_new_claim():
+    po, batch = request.form.get("po", "").strip(), request.form.get("batch", "").strip() or None
+    row = get_db().execute("SELECT supplier FROM purchase_orders WHERE po = ?", (po,)).fetchone()
+    try:
+        if row is None:
+            raise claims.NotFound(f"no PO {po!r} in the return records" if po else "pick a PO")
+        c = claims.open_claim(get_db(), row["supplier"], po, batch, actor(), settings=_settings())
+    except claims.ClaimError as e:
+        flash(str(e), "error")
+        return redirect(url_for("claims.new_claim", po=po, batch=batch or ""))
+    flash(f"Claim {c['id']} opened for {c['supplier']} PO {po}: its linked defect photos are gathered as version 1.",
+          "ok")
+    return redirect(url_for("claims.claim_page", claim_id=c["id"]))
+
+
 def _show(claim_id: int) -> dict:
     try:
         return claims_view.show(get_db(), claim_id)

@@ -1,4 +1,4 @@
-"""The buyer's story in Chromium: compare photos, draw a redaction box; then a claim from version diff to closeout."""
+"""The buyer's story in Chromium: compare photos, draw a redaction box; then a claim from opening to closeout."""
 
 from __future__ import annotations
 
@@ -60,8 +60,15 @@ def test_buyer_draws_a_redaction_box(web, page, hub_config):
 def test_buyer_story_claim_to_closeout(web, page, hub_config):
     cfg = hubconfig.load_config(hub_config)
     conn = hubdb.connect(cfg.db_path)
-    claim_id = add_claim(cfg, conn)
+    add_claim(cfg, conn, open_claim=False)  # return records and their defect photos, no claim yet
     login(page, web, "buyer")
+    page.goto(web + "/claims")
+    page.click("#new-claim")  # the buyer opens the claim for the PO
+    page.select_option("#open-claim select[name=po]", "PO-4711")
+    page.click("#open-claim button[type=submit]")
+    assert "Acme Tools" in page.locator("h1").inner_text()
+    claim_id = int(page.url.rsplit("/", 1)[1])
+    assert "opened for Acme Tools PO PO-4711" in page.locator(".flash").inner_text()
     page.goto(web + "/claims")
     screenshot(page, "claims-list")
     page.click(f"#claims a[href='/claims/{claim_id}']")

@@ -108,7 +108,7 @@ def add_photo(cfg, conn, photo_id: str, return_ref: str = "RMA-1", category: str
 XSS_NOTE = "<script>alert('note')</script>"
 
 
-def add_claim(cfg, conn, supplier: str = "Acme Tools", po: str = "PO-4711") -> int:
+def add_claim(cfg, conn, supplier: str = "Acme Tools", po: str = "PO-4711", open_claim: bool = True) -> int | None:
     """Two returns on one PO with defect photos, loaded as return records (linking runs) and a claim opened."""
     from central import claims, returns
 
@@ -120,4 +120,4 @@ def add_claim(cfg, conn, supplier: str = "Acme Tools", po: str = "PO-4711") -> i
              "supplier": supplier, "po": po, "note": XSS_NOTE} for i, ref in enumerate(refs)]
     res = returns.load_rows(conn, list(enumerate(rows, 2)), actor="test", source="test")
     assert not res.as_dict().get("errors"), res.as_dict()
-    return claims.open_claim(conn, supplier, po, None, "buyer1")["id"]
+    return claims.open_claim(conn, supplier, po, None, "buyer1")["id"] if open_claim else None

@@ -134,3 +134,32 @@ def test_packet_export_runs_in_the_background_with_a_progress_page(client, claim
     # no approval holds for this claim's current version, so the export was refused and nothing written
     body = wc.get(f"/claims/{claim}").get_data(as_text=True)
     assert "Export refused" in body and "only an approved version" in body
+
+
+def test_buyer_opens_a_claim_from_the_web(client, hub):
+    cfg, conn = hub
+    claim = add_claim(cfg, conn)
+    with hubdb.write(conn):  # close it, so the PO can be claimed again from the page
+        conn.execute("UPDATE claims SET state = 'closed' WHERE id = ?", (claim,))
+    wc = client("buyer")
+    page = wc.get("/claims/new?po=PO-4711").get_data(as_text=True)
+    assert '<option value="PO-4711" selected>Acme Tools · PO-4711</option>' in page
+    r = wc.post("/claims/new", {"po": "PO-4711", "batch": ""})
+    new = conn.execute("SELECT id, supplier, po, opened_by, current_version FROM claims WHERE id != ?",
+                       (claim,)).fetchone()
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/claims/{new['id']}")
+    assert tuple(new)[1:] == ("Acme Tools", "PO-4711", "buyer1", 1)
+    assert [tuple(r) for r in conn.execute("SELECT actor FROM audit WHERE action = 'claim.open' AND entity_id = ?",
+                                           (str(new["id"]),))] == [("buyer1",)]
+    body = wc.get(f"/claims/{new['id']}").get_data(as_text=True)
+    assert f"Claim {new['id']} opened for Acme Tools PO PO-4711" in body and "Dent" in body
+    # A second claim for the same PO, an unknown PO and a batch not on the PO are refused with the reason.
+    for form, says in (({"po": "PO-4711"}, f"claim {new['id']} is already open"),
+                       ({"po": "PO-0000"}, "no PO &#39;PO-0000&#39; in the return records"),
+                       ({"po": "PO-4711", "batch": "B-9"}, "no batch B-9 on PO PO-4711")):
+        r = wc.post("/claims/new", form)
+        assert r.status_code == 302 and "/claims/new?po=" in r.headers["Location"]
+        assert says in wc.get(r.headers["Location"]).get_data(as_text=True), says
+    assert conn.execute("SELECT count(*) FROM claims").fetchone()[0] == 2
+    assert client("warehouse").post("/claims/new", {"po": "PO-4711"}).status_code == 403
+    assert client("buyer").post("/claims/new", {"po": "PO-4711"}, csrf=False).status_code == 400
