@@ -10,6 +10,7 @@ from datetime import date
 from central.claims import diff_docs, get, version
 from central.claims_approval import current_approval, decisions
 from central.claims_response import _reconcile, responses
+from central.returns import customer_of
 
 
 def versions(conn: sqlite3.Connection, claim_id) -> list[dict]:
@@ -65,10 +66,7 @@ def packet_input(conn: sqlite3.Connection, claim_id, photo_dir, today: date | No
         for p in group["photos"]:
             ref = p["return_ref"]
             if ref not in customers:
-                c = conn.execute("SELECT customer_name, customer_address, customer_email, customer_phone, order_id "
-                                 "FROM returns WHERE ref = ?", (ref,)).fetchone()
-                customers[ref] = dict(zip(("name", "address", "email", "phone", "order_id"),
-                                          (x or "" for x in c))) if c else {}
+                customers[ref] = customer_of(conn, ref)
             photos.append({"photo_sha": p["sha256"], "source": str(store.path(p["sha256"])), "category": group["label"],
                            "sku": p["sku"] or "", "batch": p["batch"] or "", "po": p["po"], "return_ref": ref,
                            "customer": customers[ref]})

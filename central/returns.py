@@ -201,3 +201,10 @@ def get_return(conn: sqlite3.Connection, ref: str) -> dict | None:
     out = dict(row)
     out["lines"] = [dict(r) for r in conn.execute("SELECT * FROM return_lines WHERE return_ref = ? ORDER BY id", (ref,))]
     return out
+
+
+def customer_of(conn: sqlite3.Connection, ref: str | None) -> dict:
+    """The customer identifiers of a return, as redaction looks for them (empty for an unknown return)."""
+    row = conn.execute("SELECT customer_name, customer_address, customer_email, customer_phone, order_id "
+                       "FROM returns WHERE ref = ?", (ref,)).fetchone() if ref else None
+    return dict(zip(("name", "address", "email", "phone", "order_id"), (x or "" for x in row))) if row else {}

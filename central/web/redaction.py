@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from central import audit
 from central import db as hubdb
 from central.redact import metadata, pipeline
+from central.returns import customer_of
 from central.redact import schema as rschema
 from central.web import get_db
 from central.web.photos import find_photo, photo_store
@@ -24,9 +25,11 @@ SHOW_SIDE = 1600
 
 
 def customer_for(conn, photo: dict) -> dict | None:
-    """The return's customer data, so text matching it is found; filled in once return records exist."""
-    lookup = current_app.config.get("CUSTOMER_LOOKUP")
-    return lookup(conn, photo) if lookup else None
+    """The customer of the return the photo is linked to (else the one it was scanned for), so text
+    matching them is found here as the packet export will find it."""
+    link = conn.execute("SELECT return_ref FROM photo_links WHERE photo_id = ? AND status = 'linked'",
+                        (photo["photo_id"],)).fetchone()
+    return customer_of(conn, link[0] if link else photo.get("return_ref")) or None
 
 
 def ensure_scanned(conn, photo: dict) -> None:

@@ -70,3 +70,39 @@ def test_fleet_role_sees_no_photo_at_all(client, photo):
     wc = client("fleet")
     for url in ("/photos/P7/redacted", "/photos/P7/review", "/photos/P7/raw"):
         assert wc.get(url).status_code == 403
+
+
+def test_review_knows_the_returns_customer_and_finds_their_name(client, hub):
+    """A note on the parcel with just the customer's name is only found by knowing the customer: the review
+    looks them up from the return record, as the packet export does."""
+    from PIL import ImageDraw, ImageFont
+
+    from central import returns
+    from tests.labelmaker import CANARY
+
+    cfg, conn = hub
+    res = returns.load_rows(conn, [(2, {"rma_ref": "RMA-8", "customer_name": CANARY["name"], "order_id": "ORD-8",
+                                        "sku": "SKU-8", "quantity": "1", "supplier": "Acme Tools", "po": "PO-8"})],
+                            actor="test", source="test")
+    assert not res.as_dict().get("errors")
+    im = Image.new("RGB", (1200, 900), (118, 120, 116))
+    d = ImageDraw.Draw(im)
+    d.rectangle((150, 300, 1050, 420), fill="white")
+    d.text((180, 330), CANARY["name"], fill="black", font=ImageFont.load_default(size=56))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=92)
+    sha = add_photo(cfg, conn, "P8", "RMA-8", jpeg=buf.getvalue())
+    wc = client("buyer")
+    assert wc.get("/photos/P8/review").status_code == 200
+    found = conn.execute("SELECT detector, why, x, y, w, h, active FROM redaction_regions WHERE photo_sha = ?",
+                         (sha,)).fetchall()
+    names = [r for r in found if "customer's name" in r["why"]]
+    assert names and names[0]["detector"] == "text" and names[0]["active"] == 1, [dict(r) for r in found]
+    box = names[0]
+    assert box["x"] < 0.2 < 0.5 < box["x"] + box["w"] and box["y"] < 0.4 < box["y"] + box["h"]  # over the name
+    assert "Verified" in wc.post("/photos/P8/verify", follow_redirects=True).get_data(as_text=True)
+    # The buyer switches the box off: re-verify reads the name again and says so.
+    region = conn.execute("SELECT id FROM redaction_regions WHERE photo_sha = ? AND why LIKE ?", (sha, "%name%")).fetchone()
+    wc.post(f"/photos/P8/regions/{region[0]}", {"active": "0", "why": "testing"})
+    body = wc.post("/photos/P8/verify", follow_redirects=True).get_data(as_text=True)
+    assert "Still identifiable" in body and "name" in body
