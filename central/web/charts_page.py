@@ -55,8 +55,9 @@ def _weekly(since: str) -> list[tuple[str, str, int]]:
     """(category, ISO week, photos): grouped by day in SQL (a plain prefix, cheap), then by week here."""
     by_week: dict[tuple[str, str], int] = {}
     for cat, day, n in get_db().execute(
-            "SELECT coalesce(category, 'uncategorised'), substr(received_at, 1, 10) AS day, count(*) "
-            "FROM photos WHERE received_at >= ? GROUP BY 1, 2", (since,)):
+            "SELECT coalesce(pl.category, p.category, 'uncategorised'), substr(p.received_at, 1, 10) AS day, count(*) "
+            "FROM photos p LEFT JOIN photo_links pl ON pl.photo_id = p.photo_id WHERE p.received_at >= ? GROUP BY 1, 2",
+            (since,)):
         y, w, _ = date.fromisoformat(day).isocalendar()
         key = (cat, f"{y}-W{w:02d}")
         by_week[key] = by_week.get(key, 0) + n

@@ -14,6 +14,7 @@ from central.web.security import roles
 bp = Blueprint("returns", __name__)
 
 PAGE = 50
+CATEGORY = "coalesce(pl.category, p.category)"  # photos p LEFT JOIN photo_links pl
 
 
 @bp.get("/photos")
@@ -21,15 +22,18 @@ PAGE = 50
 def photos_list():
     """Recent photos, newest first, filtered by return, kiosk or category; keyset paging on received_at."""
     f = {k: request.args.get(k, "").strip() for k in ("return_ref", "kiosk", "category", "before")}
-    q, args = "SELECT photo_id, kiosk, return_ref, item, category, verdict, override, received_at FROM photos", []
-    where = [f"{k} = ?" for k in ("return_ref", "kiosk", "category") if f[k]]
-    args += [f[k] for k in ("return_ref", "kiosk", "category") if f[k]]
+    # The category is the one linking settled (the kiosk's, or the one picked when the item was finished).
+    q, args = (f"SELECT p.photo_id, p.kiosk, p.return_ref, p.item, {CATEGORY} AS category, p.verdict, p.override, "
+               f"p.received_at FROM photos p LEFT JOIN photo_links pl ON pl.photo_id = p.photo_id"), []
+    cols = {"return_ref": "p.return_ref", "kiosk": "p.kiosk", "category": CATEGORY}
+    where = [f"{col} = ?" for k, col in cols.items() if f[k]]
+    args += [f[k] for k, col in cols.items() if f[k]]
     if f["before"]:
-        where.append("received_at < ?")
+        where.append("p.received_at < ?")
         args.append(f["before"])
     if where:
         q += " WHERE " + " AND ".join(where)
-    rows = [dict(r) for r in get_db().execute(q + " ORDER BY received_at DESC LIMIT ?", (*args, PAGE + 1))]
+    rows = [dict(r) for r in get_db().execute(q + " ORDER BY p.received_at DESC LIMIT ?", (*args, PAGE + 1))]
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     return render_template("photos.html", photos=rows, f=f,
@@ -41,8 +45,9 @@ def photos_list():
 def return_page(return_ref: str):
     conn = get_db()
     photos = [dict(r) for r in conn.execute(
-        "SELECT photo_id, kiosk, item, category, verdict, override, reasons, captured_at FROM photos "
-        "WHERE return_ref = ? ORDER BY item, category, captured_at", (return_ref,))]
+        f"SELECT p.photo_id, p.kiosk, p.item, {CATEGORY} AS category, p.verdict, p.override, p.reasons, p.captured_at "
+        "FROM photos p LEFT JOIN photo_links pl ON pl.photo_id = p.photo_id "
+        "WHERE p.return_ref = ? ORDER BY p.item, 4, p.captured_at", (return_ref,))]
     events = []
     for r in conn.execute("SELECT type, kiosk, at, body FROM events WHERE return_ref = ? ORDER BY at",
                           (return_ref,)):

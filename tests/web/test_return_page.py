@@ -57,3 +57,28 @@ def test_charts_count_defects_by_category(hub, client):
 
 
 XSS_CATEGORY = "<script>x</script>"
+
+
+def test_category_picked_when_the_item_was_finished_shows_everywhere(hub, client):
+    """The desk sends photos first and the category with the item_finished event: linking settles it in
+    photo_links, and the return page, the photo list and the charts all show that one."""
+    from central import linking
+    from central.ingest import Ingestor
+    from central.taxonomy import Taxonomy
+
+    cfg, conn = hub
+    for i in range(2):
+        add_photo(cfg, conn, f"U{i}", "RMA-U", None, jpeg=sample_jpeg((700 + i, 480)))
+    with hubdb.write(conn):
+        for i in range(2):
+            linking.link_photo(conn, Taxonomy(), f"U{i}", "RMA-U", None, None)
+    ing = Ingestor(cfg, conn)  # the desk's event arrives as ingest receives it
+    ing.handle(f"{ing.topics.prefix}/kiosks/kiosk-a/events", wire.encode_event(
+        {"event_id": "EU", "type": "item_finished", "kiosk": "kiosk-a", "at": wire.utcnow(), "return_ref": "RMA-U",
+         "category": "crack", "photo_ids": ["U0", "U1"]}))
+    wc = client("buyer")
+    page = wc.get("/returns/RMA-U").get_data(as_text=True)
+    assert re.search(r"<h3>crack_break <span class=\"mute\">\(2\)", page) and "uncategorised" not in page
+    listed = wc.get("/photos?category=crack_break").get_data(as_text=True)
+    assert listed.count("<tr><td>") == 2 and "<td>crack_break</td>" in listed
+    assert "crack_break · photos: 2" in wc.get("/charts").get_data(as_text=True)
