@@ -48,10 +48,13 @@ def rejects_by_reason(t: dict) -> dict[str, int]:
 
 
 def total_rejects(t: dict) -> int | None:
+    """Refused captures. A photo refused for two reasons counts twice by reason, so the kiosk's own count
+    comes first; the sum by reason is for kiosks that send only that."""
+    n = _num(t.get("rejects"))
+    if n is not None:
+        return n
     by = rejects_by_reason(t)
-    if by:
-        return sum(by.values())
-    return _num(t.get("rejects"))
+    return sum(by.values()) if by else None
 
 
 def record_telemetry(conn: sqlite3.Connection, kiosk: str, data: dict, at: str) -> None:

@@ -91,7 +91,8 @@ class Desk:
         self.busy = False
         self.last_input = clock()
         self.listeners: list[Callable[["Desk"], None]] = []
-        self.counts: dict = {"captures": 0, "rejects_by_reason": {}, "overrides": 0}  # for the heartbeat
+        # For the heartbeat: a refused capture counts once in `rejects`, and once per reason it gave.
+        self.counts: dict = {"captures": 0, "rejects": 0, "rejects_by_reason": {}, "overrides": 0}
         self._restore()
         self._snapshot = {**self._snap(), "version": self.version}
 
@@ -221,6 +222,7 @@ class Desk:
             for r in verdict.reasons:
                 self.counts["rejects_by_reason"][r] = self.counts["rejects_by_reason"].get(r, 0) + 1
             if not verdict.ok:
+                self.counts["rejects"] += 1
                 self.pending = Pending(frame, verdict, photo_id)
                 shot = self._shot(photo_id, "refused", verdict)
                 self.busy = False

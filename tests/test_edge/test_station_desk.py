@@ -60,7 +60,7 @@ def test_scan_and_buttons_walk_a_return_offline(wired):
     assert [r["kind"] for r in ledger] == ["event", "photo", "event", "event"]
     assert station.status()["outbox_depth"] == 4  # all queued for when the link comes back
     beat = station.heartbeat.snapshot()
-    assert (beat["captures"], beat["rejects_by_reason"], beat["overrides"]) == (2, {"blurry": 1}, 0)
+    assert (beat["captures"], beat["rejects"], beat["rejects_by_reason"], beat["overrides"]) == (2, 1, {"blurry": 1}, 0)
     assert beat["camera_ok"] and beat["scanner_ok"] and beat["model_version"] and beat["desk_state"] == "idle"
 
 

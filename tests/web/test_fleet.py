@@ -63,6 +63,16 @@ def test_alerts_offline_stale_stalled_and_reject_jump(hub):
     assert st["k-jump"].alerts == ["reject rate jumped to 45% (was 5%)"]
 
 
+def test_reject_rate_counts_a_photo_refused_for_two_reasons_once(hub):
+    _, conn = hub
+    register_kiosk(conn, "k-two")
+    # 10 captures, 4 refused: each for being both blurry and too dark (8 reasons given)
+    _set(conn, "k-two", "online", {"captures": 10, "rejects": 4, "rejects_by_reason": {"blurry": 4, "too_dark": 4}},
+         datetime.now(timezone.utc).isoformat())
+    st = fleet.fleet_status(conn, WebConfig())[0]
+    assert st.reject_rate == 0.4 and st.rejects_by_reason == {"blurry": 4, "too_dark": 4}
+
+
 def test_alerts_name_what_the_station_says_is_broken(hub):
     _, conn = hub
     now = datetime.now(timezone.utc).isoformat()
