@@ -52,6 +52,9 @@ class WebConfig(_Section):
     heartbeat_stale_s: int = Field(90, ge=1)
     queue_stall_s: int = Field(600, ge=1)
     reject_jump: float = Field(0.25, gt=0, le=1)
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none; the client
+    # address is then the socket's). Behind one proxy, 1: login throttling and the audit log see the browser.
+    trusted_proxies: int = Field(0, ge=0, le=5)
 
     def secret_key(self) -> str | None:
         return read_secret(self.secret_env, self.secret_credential)

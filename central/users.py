@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 
@@ -69,8 +70,15 @@ def set_password(conn: sqlite3.Connection, username: str, password: str, actor: 
 
 
 def get_user(conn: sqlite3.Connection, username: str) -> dict | None:
-    row = conn.execute("SELECT username, role, disabled FROM users WHERE username = ?", (username,)).fetchone()
-    return dict(row) if row and not row["disabled"] else None
+    """The account, with `stamp`: a digest of its password hash, kept in the session so that a new
+    password ends every session signed in with the old one."""
+    row = conn.execute("SELECT username, role, disabled, password_hash FROM users WHERE username = ?",
+                       (username,)).fetchone()
+    if not row or row["disabled"]:
+        return None
+    user = dict(row)
+    user["stamp"] = hashlib.sha256(user.pop("password_hash").encode()).hexdigest()[:16]
+    return user
 
 
 def verify(conn: sqlite3.Connection, username: str, password: str) -> dict | None:
@@ -79,7 +87,7 @@ def verify(conn: sqlite3.Connection, username: str, password: str) -> dict | Non
     ok = check_password_hash(row["password_hash"] if row else _DUMMY_HASH, password)
     if not (row and ok) or row["disabled"]:
         return None
-    return {"username": row["username"], "role": row["role"]}
+    return get_user(conn, username)
 
 
 def list_users(conn: sqlite3.Connection) -> list[dict]:

@@ -37,6 +37,11 @@ def create_app(test_config: dict | None = None, hub_config=None) -> Flask:
 
     for module, attr in BLUEPRINTS:
         app.register_blueprint(getattr(importlib.import_module(module), attr))
+    proxies = hub_config.web.trusted_proxies if hub_config is not None else 0
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     @app.teardown_appcontext
     def _close(exc):

@@ -62,7 +62,8 @@ def kiosk_page(kiosk_id: str):
     if not found:
         abort(404)
     status = found[0]
-    hist = fleet.kiosk_history(get_db(), kiosk_id, hours=int(request.args.get("hours", 24) or 24))
+    hours = min(max(request.args.get("hours", 24, type=int) or 24, 1), fleet.HISTORY_DAYS * 24)
+    hist = fleet.kiosk_history(get_db(), kiosk_id, hours=hours)
     labels = [h["minute"][11:16] for h in hist]
     queue = charts.line_chart(labels, {"outbox depth": [h["outbox_depth"] for h in hist]}, "Outbox depth")
     rejects = charts.line_chart(labels, {"reject rate": [h["reject_rate"] for h in hist]}, "Reject rate",

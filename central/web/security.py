@@ -53,7 +53,8 @@ def _gate():
         from central.web import get_db
 
         g.user = users.get_user(get_db(), name)
-        if g.user is None:
+        if g.user is None or session.get("stamp") != g.user["stamp"]:  # removed, disabled or new password
+            g.user = None
             session.clear()
     endpoint = request.endpoint
     if request.path.startswith(API_PREFIX):
@@ -115,6 +116,7 @@ def can(*allowed: str) -> bool:
 def login_user(user: dict) -> None:
     session.clear()
     session["user"] = user["username"]
+    session["stamp"] = user["stamp"]
     session.permanent = True
 
 

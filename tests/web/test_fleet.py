@@ -107,6 +107,8 @@ def test_fleet_and_kiosk_pages_show_state_and_chart(hub, client):
     page = wc.get("/fleet/kiosk-a").get_data(as_text=True)
     assert "<svg" in page and "Outbox depth" in page
     assert wc.get("/fleet/no-such-kiosk").status_code == 404
+    for hours in ("abc", "-5", "99999", ""):  # odd query strings fall back to a sane window, never a 500
+        assert wc.get(f"/fleet/kiosk-a?hours={hours}").status_code == 200
 
 
 def test_metrics_need_the_token_and_expose_kiosk_gauges(hub, client, app):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from central import audit
+from central.web import create_app
 from tests.web.conftest import PASSWORD
 
 
@@ -74,3 +77,46 @@ def test_security_headers_on_every_response(client):
         assert r.headers["Content-Security-Policy"].startswith("default-src 'self'"), url
         assert r.headers["X-Content-Type-Options"] == "nosniff"
         assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def _fail_logins(app, n, **environ):
+    c = app.test_client()
+    r = c.get("/login", **environ)
+    token = r.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    return [c.post("/login", data={"username": "nobody", "password": f"guess {i}", "csrf_token": token},
+                   **environ).status_code for i in range(n)]
+
+
+def test_behind_a_trusted_proxy_the_throttle_holds_back_the_guesser_not_everyone(hub):
+    cfg, conn = hub
+    cfg.web.trusted_proxies = 1
+    app = create_app({"SECRET_KEY": "s" * 32, "LOGIN_MAX_FAILURES": 3}, hub_config=cfg)
+    via = {"environ_base": {"REMOTE_ADDR": "10.0.0.1"}}  # every request comes from the proxy's address
+    guesser = {"headers": {"X-Forwarded-For": "203.0.113.7"}, **via}
+    assert _fail_logins(app, 4, **guesser)[-1] == 429
+    ok = app.test_client()
+    r = ok.get("/login", headers={"X-Forwarded-For": "198.51.100.2"}, **via)
+    token = r.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    r = ok.post("/login", data={"username": "buyer1", "password": PASSWORD, "csrf_token": token},
+                headers={"X-Forwarded-For": "198.51.100.2"}, **via)
+    assert r.status_code == 302
+    ips = [json.loads(e["after"])["ip"] for e in audit.entries(conn, entity="user") if e["action"] == "login"]
+    assert ips[0] == "198.51.100.2"  # the browser's address in the audit log, not the proxy's
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_changes_nothing(app):
+    app.config["LOGIN_MAX_FAILURES"] = 3
+    codes = [_fail_logins(app, 1, headers={"X-Forwarded-For": f"192.0.2.{i}"})[0] for i in range(4)]
+    assert codes[-1] == 429
+
+
+def test_a_new_password_ends_sessions_signed_in_with_the_old_one(client, hub):
+    from central import users
+
+    wc = client("buyer")
+    assert wc.get("/claims").status_code == 200
+    users.set_password(hub[1], "buyer1", "a brand new long password", actor="admin1")
+    assert wc.get("/claims").status_code == 302  # back to the sign-in page
+    again = client()
+    assert again.login("buyer1", "a brand new long password").status_code == 302
+    assert again.get("/claims").status_code == 200
