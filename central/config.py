@@ -55,6 +55,7 @@ class WebConfig(_Section):
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none; the client
     # address is then the socket's). Behind one proxy, 1: login throttling and the audit log see the browser.
     trusted_proxies: int = Field(0, ge=0, le=5)
+    redaction_workers: int = Field(1, ge=1, le=16)  # processes that scan photos for the pages, off the web threads
 
     def secret_key(self) -> str | None:
         return read_secret(self.secret_env, self.secret_credential)

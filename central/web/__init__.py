@@ -37,6 +37,10 @@ def create_app(test_config: dict | None = None, hub_config=None) -> Flask:
 
     for module, attr in BLUEPRINTS:
         app.register_blueprint(getattr(importlib.import_module(module), attr))
+    if hub_config is not None:
+        from central.web import prescan
+
+        prescan.configure(hub_config.web.redaction_workers)
     proxies = hub_config.web.trusted_proxies if hub_config is not None else 0
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -96,12 +96,15 @@ def claim_page(claim_id: int):
         diff = claims.diff(conn, claim_id, a, b) if a != b else None
     except claims.ClaimError:
         diff = None
+    limit = 10**9 if request.args.get("all") else current_app.config.get("CLAIM_PHOTOS_SHOWN", PHOTOS_SHOWN)
+    from central.web.redaction import start_scans
+
+    scanning = start_scans(conn, [p for d in c["document"]["defects"].values() for p in d["photos"][:limit]])
     return render_template("claim.html", c=c, diff=diff, a=a, b=b, handoff=claims_close.handoff(conn, claim_id),
                            steps=claims_approval.STEPS, exceptions=claims_approval.EXCEPTIONS,
                            kinds=claims_response.KINDS, note_lines=claims_close.NOTE_LINES,
                            default_next=claims_close.DEFAULT_NEXT_CONTROL, exports=_exports(claim_id),
-                           photo_limit=10**9 if request.args.get("all")
-                           else current_app.config.get("CLAIM_PHOTOS_SHOWN", PHOTOS_SHOWN))
+                           photo_limit=limit, scanning=scanning)
 
 
 def _act(claim_id: int, done: str, fn):

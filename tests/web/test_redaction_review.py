@@ -106,3 +106,24 @@ def test_review_knows_the_returns_customer_and_finds_their_name(client, hub):
     wc.post(f"/photos/P8/regions/{region[0]}", {"active": "0", "why": "testing"})
     body = wc.post("/photos/P8/verify", follow_redirects=True).get_data(as_text=True)
     assert "Still identifiable" in body and "name" in body
+
+
+def test_a_claim_page_starts_the_scans_and_no_photo_is_shown_unscanned(app, client, hub):
+    """Showing a claim starts its photos' scans in the background; a thumbnail asked for before its
+    scan ends gets a stand-in (202), never the unredacted photo; then the burned-in copy."""
+    from tests.helpers import wait_for
+    from tests.web.conftest import add_claim
+
+    cfg, conn = hub
+    claim = add_claim(cfg, conn)
+    app.config["REDACTION_WAIT_S"] = 0  # thumbnails do not wait at all
+    wc = client("buyer")
+    page = wc.get(f"/claims/{claim}").get_data(as_text=True)
+    assert "2 photos of this claim are being checked" in page
+    first = wc.get("/photos/CP0/redacted")  # a worker process takes seconds just to start: still scanning
+    assert first.status_code == 202 and first.mimetype == "image/svg+xml" and b"redacting" in first.data
+    scans = lambda: conn.execute("SELECT count(*) FROM redaction_scans").fetchone()[0]  # noqa: E731
+    wait_for(lambda: scans() == 2, 120, what="both scans recorded in the background")
+    r = wc.get("/photos/CP1/redacted")
+    assert r.status_code == 200 and r.mimetype == "image/jpeg"
+    assert "being checked" not in wc.get(f"/claims/{claim}").get_data(as_text=True)
