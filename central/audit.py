@@ -43,6 +43,17 @@ def record(conn: sqlite3.Connection, actor: str, action: str, entity: str, entit
     return cur.lastrowid
 
 
+def record_many(conn: sqlite3.Connection, actor: str, action: str, entity: str,
+                items: list[tuple[object, object, object]]) -> int:
+    """One entry per (entity_id, before, after), in one executemany: for changes counted in thousands."""
+    at = wire.utcnow()
+    dump = lambda v: None if v is None else json.dumps(v, default=str, sort_keys=True)  # noqa: E731
+    conn.executemany(
+        "INSERT INTO audit (at, actor, action, entity, entity_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(at, actor, action, entity, None if i is None else str(i), dump(b), dump(a)) for i, b, a in items])
+    return len(items)
+
+
 def entries(conn: sqlite3.Connection, entity: str | None = None, entity_id=None, limit: int = 200) -> list[dict]:
     q, args = "SELECT * FROM audit", []
     if entity:

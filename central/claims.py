@@ -7,6 +7,7 @@ buyer's edits), so any two versions compare field by field, and a superseded ver
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections import defaultdict
 from datetime import date
@@ -23,6 +24,8 @@ MARKED_FIELDS = ("party", "product", "quantity", "value", "label", "shipment")
 EDITABLE = {"party.supplier", "shipment.batch", "quantity.total", "value.claimed", "label.note", "summary",
             "supplier_question", "timing"}
 STATES = ("open", "approved", "refused", "responded", "closed")
+# What list, filters and stats show: an "approved" claim whose approval no longer holds is `approval_ended`.
+SHOWN_STATES = ("open", "approved", "approval_ended", "refused", "responded", "closed")
 
 
 class ClaimError(ValueError):
@@ -109,6 +112,26 @@ def _apply(doc: dict, edits: dict, opened: date, settings) -> dict:
     return doc
 
 
+def finite_number(v, what: str) -> float:
+    """Money or a quantity from a form, a CLI option or JSON: a real number, never inf or nan."""
+    try:
+        n = float(v.strip() if isinstance(v, str) else v)
+    except (TypeError, ValueError):
+        raise ClaimError(f"{what} {v!r} is not a number") from None
+    if isinstance(v, bool) or not math.isfinite(n):
+        raise ClaimError(f"{what} {v!r} is not a finite number")
+    if abs(n) > 1e12:  # beyond any real claim; SQLite's INTEGER ends at 2**63
+        raise ClaimError(f"{what} {v!r} is out of range (at most 1,000,000,000,000)")
+    return n
+
+
+def whole_number(v, what: str) -> int:
+    n = finite_number(v, what)
+    if n != int(n):
+        raise ClaimError(f"{what} {v!r} is not a whole number")
+    return int(n)
+
+
 def _clean_edits(changes: dict) -> dict:
     bad = sorted(set(changes) - EDITABLE)
     if bad:
@@ -116,18 +139,12 @@ def _clean_edits(changes: dict) -> dict:
     out = {}
     for k, v in changes.items():
         if k == "quantity.total":
-            try:
-                v = int(v)
-            except (TypeError, ValueError):
-                raise ClaimError(f"{k} must be a whole number") from None
+            v = whole_number(v, k)
             if v < 0:
                 raise ClaimError(f"{k} must be zero or more")
         elif k == "value.claimed":
-            try:
-                v = round(float(v), 2)
-            except (TypeError, ValueError):
-                raise ClaimError(f"{k} must be a number") from None
-            if not v >= 0:
+            v = round(finite_number(v, k), 2)
+            if v < 0:
                 raise ClaimError(f"{k} must be zero or more")
         elif not isinstance(v, str) or not v.strip():
             raise ClaimError(f"{k} must be non-empty text")
@@ -262,19 +279,50 @@ def diff(conn: sqlite3.Connection, claim_id, a: int, b: int) -> dict:
     return {"claim": int(claim_id), "a": a, "b": b, **diff_docs(va["content"], vb["content"])}
 
 
-def list_claims(conn: sqlite3.Connection, state: str | None = None, supplier: str | None = None) -> list[dict]:
-    q, args, where = "SELECT * FROM claims", [], []
-    if state:
-        where.append("state = ?")
+def state_sql(today: date | None = None, alias: str = "claims") -> str:
+    """SQL for a claim's state as it stands today (`approval_ended` for an approval that no longer holds).
+
+    The stored state is never rewritten when a due date passes, so no job has to run: list, filters and
+    stats derive it the way `claims_approval._valid` does. An approval holds for the current version when
+    it has not ended and its due date has not passed, or nothing it awaits is still outstanding.
+    """
+    day = (today or date.today()).isoformat()  # a date's own text: safe to inline
+    c = alias
+    return (f"CASE WHEN {c}.state = 'approved' AND NOT EXISTS (SELECT 1 FROM claim_decisions d "
+            f"WHERE d.claim_id = {c}.id AND d.kind = 'approval' AND d.version = {c}.current_version "
+            f"AND d.ended_at IS NULL AND (d.due_date IS NULL OR d.due_date >= '{day}' OR NOT EXISTS ("
+            "SELECT 1 FROM json_each(d.remaining_evidence) j WHERE j.value NOT IN "
+            "(SELECT e.item FROM claim_evidence e WHERE e.decision_id = d.id)))) "
+            f"THEN 'approval_ended' ELSE {c}.state END")
+
+
+def check_state(state: str | None) -> str | None:
+    if state and state not in SHOWN_STATES:
+        raise ClaimError(f"state {state!r} is not one of: {', '.join(SHOWN_STATES)}")
+    return state or None
+
+
+def list_claims(conn: sqlite3.Connection, state: str | None = None, supplier: str | None = None,
+                today: date | None = None) -> list[dict]:
+    """Claims with `state` as it stands today (and `stored_state`, what the last change wrote)."""
+    now = state_sql(today)
+    q, args, where = f"SELECT claims.*, {now} AS state_now FROM claims", [], []
+    if check_state(state):
+        where.append(f"{now} = ?")
         args.append(state)
     if supplier:
         where.append("supplier = ?")
         args.append(supplier)
     if where:
         q += " WHERE " + " AND ".join(where)
-    return [dict(r) for r in conn.execute(q + " ORDER BY id", args)]
+    out = []
+    for r in conn.execute(q + " ORDER BY id", args):
+        d = dict(r)
+        d["stored_state"], d["state"] = d["state"], d.pop("state_now")
+        out.append(d)
+    return out
 
 
-def by_state(conn: sqlite3.Connection) -> dict:
-    counts = dict(conn.execute("SELECT state, count(*) FROM claims GROUP BY state").fetchall())
-    return {"claims_by_state": {s: counts.get(s, 0) for s in STATES}}
+def by_state(conn: sqlite3.Connection, today: date | None = None) -> dict:
+    counts = dict(conn.execute(f"SELECT {state_sql(today)} AS s, count(*) FROM claims GROUP BY s").fetchall())
+    return {"claims_by_state": {s: counts.get(s, 0) for s in SHOWN_STATES}}

@@ -29,10 +29,10 @@ def document_name(po: str, supplier: str, doctype: str, when: str | date) -> str
 
 def close(conn: sqlite3.Connection, claim_id, actor: str, note: dict) -> dict:
     """Close with the six-line note; every line must say something (next control has the seed's default)."""
-    note = {k: (str(note.get(k) or "")).strip() for k in NOTE_LINES}
-    unknown = set(k for k in (note.keys()) if k not in NOTE_LINES)
+    unknown = sorted(str(k) for k in note if k not in NOTE_LINES)
     if unknown:
-        raise ClaimError(f"unknown note line(s): {', '.join(sorted(unknown))}")
+        raise ClaimError(f"unknown note line(s): {', '.join(unknown)}; the six lines are: {', '.join(NOTE_LINES)}")
+    note = {k: (str(note.get(k) or "")).strip() for k in NOTE_LINES}
     note["next_control"] = note["next_control"] or DEFAULT_NEXT_CONTROL
     missing = [k for k in NOTE_LINES if not note[k]]
     if missing:

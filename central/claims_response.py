@@ -7,7 +7,7 @@ import sqlite3
 
 from central import audit
 from central import db as hubdb
-from central.claims import ClaimError, Conflict, get, version
+from central.claims import ClaimError, Conflict, finite_number, get, version, whole_number
 from edge import wire
 
 KINDS = ("credit", "replacement", "rejection", "partial")
@@ -16,10 +16,7 @@ KINDS = ("credit", "replacement", "rejection", "partial")
 def _number(v, what: str, cast):
     if v is None or v == "":
         return None
-    try:
-        n = cast(v)
-    except (TypeError, ValueError):
-        raise ClaimError(f"{what} {v!r} is not a number") from None
+    n = cast(v, what)
     if not n > 0:
         raise ClaimError(f"{what} must be more than zero")
     return n
@@ -29,8 +26,8 @@ def respond(conn: sqlite3.Connection, claim_id, actor: str, *, kind: str, amount
             reason: str = "", note: str = "") -> dict:
     if kind not in KINDS:
         raise ClaimError(f"response kind {kind!r} is not one of: {', '.join(KINDS)}")
-    amount = _number(amount, "amount", lambda v: round(float(v), 2))
-    quantity = _number(quantity, "quantity", int)
+    amount = _number(amount, "amount", lambda v, what: round(finite_number(v, what), 2))
+    quantity = _number(quantity, "quantity", whole_number)
     reason = (reason or "").strip()
     if kind == "credit" and amount is None:
         raise ClaimError("a credit needs its amount")

@@ -73,7 +73,8 @@ class DefectCategory(_Section):
 class ClaimsConfig(_Section):
     categories: list[DefectCategory] = [DefectCategory(**c) for c in DEFAULT_CATEGORIES]
     currency: str = "EUR"
-    small_value_limit: float = Field(150.0, ge=0)  # at or below, an approval may be a small-value exception
+    # At or below, an approval may be a small-value exception; money is finite (TOML allows `inf`).
+    small_value_limit: float = Field(150.0, ge=0, allow_inf_nan=False)
     credit_due_days: int = Field(30, ge=1)
     evidence_due_days: int = Field(14, ge=1)
 

@@ -109,10 +109,10 @@ def link_event(conn: sqlite3.Connection, taxonomy: Taxonomy, ev: dict) -> None:
                          [(code, pid) for pid in _list(ev.get("photo_ids")) if isinstance(pid, str)])
 
 
-def link_refs(conn: sqlite3.Connection, refs: list[str], *, actor: str = "import",
-              taxonomy: Taxonomy | None = None) -> int:
-    """(Re)link photos and events of these returns that were waiting; inside the caller's transaction."""
-    taxonomy = taxonomy or Taxonomy()
+def link_refs(conn: sqlite3.Connection, refs: list[str], *, actor: str = "import", taxonomy: Taxonomy) -> int:
+    """(Re)link photos and events of these returns that were waiting; inside the caller's transaction.
+
+    `taxonomy` is the hub's configured one: a waiting photo's category is mapped again here."""
     linked = 0
     for i in range(0, len(refs), 500):
         chunk = refs[i:i + 500]
@@ -134,6 +134,7 @@ def link_refs(conn: sqlite3.Connection, refs: list[str], *, actor: str = "import
 
 def link_manually(conn: sqlite3.Connection, photo_id: str, ref: str, sku: str | None, actor: str,
                   category: str | None = None, taxonomy: Taxonomy | None = None) -> dict:
+    """`taxonomy`: the hub's configured categories (the built-in list only where no hub config exists)."""
     taxonomy = taxonomy or Taxonomy()
     with hubdb.write(conn):
         if conn.execute("SELECT 1 FROM photos WHERE photo_id = ?", (photo_id,)).fetchone() is None:

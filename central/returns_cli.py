@@ -12,11 +12,14 @@ def actor_default() -> str:
     return os.environ.get("USER") or "cli"
 
 
-def _conn(args):
+def _hub(args):
+    """The hub's database and its configured defect categories (what linking maps a photo's category to)."""
     from central import config as hubconfig
     from central import db as hubdb
+    from central.taxonomy import Taxonomy
 
-    return hubdb.connect(hubconfig.load_config(args.config).db_path)
+    cfg = hubconfig.load_config(args.config)
+    return hubdb.connect(cfg.db_path), Taxonomy(cfg.claims.categories)
 
 
 def cmd_import(args) -> int:
@@ -28,11 +31,11 @@ def cmd_import(args) -> int:
     if not path.is_file():
         print(f"error: {path}: no such file", file=sys.stderr)
         return 2
-    conn = _conn(args)
+    conn, taxonomy = _hub(args)
     with tqdm(total=count_rows(path), unit="row", desc="importing", file=sys.stderr,
               disable=args.quiet, mininterval=0.5) as bar:
         try:
-            result = import_csv(conn, path, actor=args.actor, progress=bar.update)
+            result = import_csv(conn, path, actor=args.actor, progress=bar.update, taxonomy=taxonomy)
         except RowError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
@@ -43,7 +46,8 @@ def cmd_import(args) -> int:
         print(json.dumps(out))
     else:
         print(f"{result.loaded} of {result.rows} row(s) loaded: {result.returns_created} return(s) created, "
-              f"{result.returns_updated} updated, {result.linked_photos} waiting photo(s) linked, "
+              f"{result.returns_updated} updated ({result.returns_changed} changed), "
+              f"{result.linked_photos} waiting photo(s) linked, "
               f"{len(result.bad)} bad row(s)")
     return 1 if result.bad else 0
 
@@ -59,7 +63,7 @@ def cmd_demo_data(args) -> int:
 def cmd_unlinked(args) -> int:
     from central.linking import unlinked
 
-    for row in unlinked(_conn(args), args.limit):
+    for row in unlinked(_hub(args)[0], args.limit):
         print(json.dumps(row) if args.json else f"{row['photo_id']}  {row['return_ref'] or '-':20} {row['reason']}")
     return 0
 
@@ -67,8 +71,9 @@ def cmd_unlinked(args) -> int:
 def cmd_link(args) -> int:
     from central.linking import LinkError, link_manually
 
+    conn, taxonomy = _hub(args)
     try:
-        row = link_manually(_conn(args), args.photo_id, args.ref, args.sku, args.actor, args.category)
+        row = link_manually(conn, args.photo_id, args.ref, args.sku, args.actor, args.category, taxonomy)
     except LinkError as e:
         print(json.dumps({"ok": False, "error": str(e)}) if args.json else f"error: {e}",
               file=sys.stdout if args.json else sys.stderr)

@@ -1,7 +1,8 @@
 """JSON API: Returns Management System and scripts → returns / linking / claims. Bearer-token authenticated.
 
 The token comes from RETURNS_HUB_API_TOKEN or $CREDENTIALS_DIRECTORY/api-token and is compared in constant
-time. Every error is JSON: {"error": message, "status": code} (and "details" for row-level problems).
+time. Every error is JSON: {"error": message, "status": code} (and "details" naming each bad field or line).
+Bodies are checked against the models in api_bodies before the library sees them.
 """
 
 from __future__ import annotations
@@ -9,10 +10,13 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from central import claims, claims_approval, claims_close, claims_response, claims_view, linking
 from central.config import read_secret
 from central.returns import Loader, RowError, load_rows, parse_row
+from central.taxonomy import Taxonomy
+from central.web import api_bodies as bodies
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 TOKEN_ENV, TOKEN_CREDENTIAL = "RETURNS_HUB_API_TOKEN", "api-token"
@@ -46,6 +50,18 @@ def _link_error(e):
     return _error(422, str(e))
 
 
+@bp.errorhandler(HTTPException)
+def _http_error(e: HTTPException):
+    return _error(e.code or 500, e.description or e.name)
+
+
+@bp.errorhandler(Exception)
+def _crash(e: Exception):
+    # A fault still answers JSON; a change in progress was rolled back by hubdb.write, the log has the trace.
+    current_app.logger.exception("API %s %s failed", request.method, request.path)
+    return _error(500, f"internal error ({type(e).__name__}); see the hub's log")
+
+
 @bp.before_request
 def _authenticate():
     expected = current_app.config.get("API_TOKEN") or read_secret(TOKEN_ENV, TOKEN_CREDENTIAL)
@@ -73,6 +89,11 @@ def _settings():
     return cfg.claims if cfg is not None else None
 
 
+def _taxonomy() -> Taxonomy:
+    s = _settings()
+    return Taxonomy(s.categories if s is not None else None)
+
+
 def _body(kind=dict):
     data = request.get_json(silent=True)
     if data is None:
@@ -82,11 +103,23 @@ def _body(kind=dict):
     return data
 
 
+def _parse(model: type[bodies.Body]):
+    """The JSON object body as `model`, or a 422 naming every field that does not fit."""
+    data = _body()
+    details = bodies.problems(model, data)
+    if details:
+        raise ApiError(422, bodies.message(details), details)
+    return model.model_validate(data)
+
+
 def _int(name: str, value) -> int:
     try:
-        return int(value)
+        n = int(value)
     except (TypeError, ValueError):
         raise ApiError(422, f"{name} must be a whole number") from None
+    if not 0 <= n <= 1_000_000_000:
+        raise ApiError(422, f"{name} must be between 0 and 1000000000")
+    return n
 
 
 # --- returns ---
@@ -97,15 +130,23 @@ def _rows(data) -> list[dict]:
     items = [items] if isinstance(items, dict) else items
     if not isinstance(items, list) or not items:
         raise ApiError(400, "send a return object, a list of them, or {\"returns\": [...]}")
-    rows = []
+    rows, details = [], []
     for i, ret in enumerate(items):
         if not isinstance(ret, dict):
-            raise ApiError(400, f"returns[{i}] is not an object")
+            raise ApiError(422, f"returns[{i}] must be an object",
+                           [{"field": f"returns[{i}]", "reason": "must be an object"}])
         lines = ret.get("lines", [{}])
         if not isinstance(lines, list) or not lines or not all(isinstance(ln, dict) for ln in lines):
-            raise ApiError(422, f"returns[{i}].lines must be a non-empty list of objects")
+            raise ApiError(422, f"returns[{i}].lines must be a non-empty list of objects",
+                           [{"field": f"returns[{i}].lines", "reason": "must be a non-empty list of objects"}])
+        bad = bodies.problems(bodies.ReturnBody, ret, f"returns[{i}]")
+        if bad:
+            details += bad
+            continue
         head = {k: v for k, v in ret.items() if k != "lines"}
         rows += [(i, {**head, **ln}) for ln in lines]
+    if details:
+        raise ApiError(422, bodies.message(details) + "; nothing was loaded", details)
     return rows
 
 
@@ -126,7 +167,8 @@ def post_returns():
     if problems:
         # A system sending records gets all of them or none, with every problem named.
         raise ApiError(422, f"{len(problems)} line(s) are invalid; nothing was loaded", problems)
-    result = load_rows(_db(), rows, actor=_actor(), source="api")
+    # One transaction for the whole body: a failure part-way leaves nothing loaded.
+    result = load_rows(_db(), rows, actor=_actor(), source="api", batch=None, taxonomy=_taxonomy())
     return jsonify(result.as_dict()), 201
 
 
@@ -142,24 +184,21 @@ def get_return(ref: str):
 
 @bp.get("/categories")
 def categories():
-    from central.taxonomy import Taxonomy
-
-    s = _settings()
-    return jsonify(categories=Taxonomy(s.categories if s is not None else None).for_kiosk())
+    return jsonify(categories=_taxonomy().for_kiosk())
 
 
 @bp.get("/photos/unlinked")
 def unlinked():
-    return jsonify(photos=linking.unlinked(_db(), min(_int("limit", request.args.get("limit", 200)), 1000)))
+    return jsonify(photos=linking.unlinked(_db(), max(1, min(_int("limit", request.args.get("limit", 200)), 1000))))
 
 
 @bp.post("/photos/<photo_id>/link")
 def link(photo_id: str):
-    d = _body()
-    if not d.get("return_ref"):
+    d = _parse(bodies.LinkBody)
+    if not d.return_ref.strip():
         raise ApiError(422, "return_ref is required")
-    return jsonify(linking.link_manually(_db(), photo_id, str(d["return_ref"]), d.get("sku"), _actor(),
-                                         d.get("category")))
+    return jsonify(linking.link_manually(_db(), photo_id, d.return_ref.strip(), d.sku, _actor(), d.category,
+                                         _taxonomy()))
 
 
 # --- claims ---
@@ -171,8 +210,8 @@ def list_claims():
 
 @bp.post("/claims")
 def create_claim():
-    d = _body()
-    c = claims.open_claim(_db(), d.get("supplier", ""), d.get("po", ""), d.get("batch"), _actor(), _settings())
+    d = _parse(bodies.ClaimBody)
+    c = claims.open_claim(_db(), d.supplier, d.po, d.batch, _actor(), _settings())
     return jsonify(claims_view.show(_db(), c["id"])), 201
 
 
@@ -188,53 +227,43 @@ def diff(claim_id: int):
 
 @bp.post("/claims/<int:claim_id>/versions")
 def revise(claim_id: int):
-    d = _body()
-    changes = d.get("changes") or {}
-    if not isinstance(changes, dict):
-        raise ApiError(422, "changes must be an object of field: value")
-    n = claims.revise(_db(), claim_id, _actor(), d.get("reason", ""), changes,
-                      corrects=_int("corrects", d["corrects"]) if d.get("corrects") is not None else None,
-                      regather=bool(d.get("regather")), settings=_settings())
+    d = _parse(bodies.ReviseBody)
+    changes = d.changes.model_dump(by_alias=True, exclude_unset=True) if d.changes else {}
+    n = claims.revise(_db(), claim_id, _actor(), d.reason, changes, corrects=d.corrects,
+                      regather=d.regather, settings=_settings())
     return jsonify(claim=claim_id, version=n), 201
 
 
 @bp.post("/claims/<int:claim_id>/approve")
 def approve(claim_id: int):
-    d = _body()
-    ev = d.get("remaining_evidence") or []
-    if not isinstance(ev, list):
-        raise ApiError(422, "remaining_evidence must be a list of text")
+    d = _parse(bodies.ApproveBody)
     return jsonify(claims_approval.approve(
-        _db(), claim_id, _actor(), step=d.get("step", ""), po=d.get("po", ""), version_n=_int("version", d.get("version")),
-        remaining_evidence=[str(e) for e in ev], due_date=d.get("due_date"), exception=d.get("exception"),
-        note=str(d.get("note") or ""), settings=_settings())), 201
+        _db(), claim_id, _actor(), step=d.step, po=d.po, version_n=d.version, remaining_evidence=d.remaining_evidence,
+        due_date=d.due_date, exception=d.exception, note=d.note, settings=_settings())), 201
 
 
 @bp.post("/claims/<int:claim_id>/evidence")
 def evidence(claim_id: int):
-    d = _body()
-    return jsonify(claims_approval.receive_evidence(_db(), claim_id, _actor(), str(d.get("item") or ""),
-                                                    str(d.get("note") or ""))), 201
+    d = _parse(bodies.EvidenceBody)
+    return jsonify(claims_approval.receive_evidence(_db(), claim_id, _actor(), d.item, d.note)), 201
 
 
 @bp.post("/claims/<int:claim_id>/refuse")
 def refuse(claim_id: int):
-    d = _body()
-    return jsonify(claims_approval.refuse(_db(), claim_id, _actor(), version_n=_int("version", d.get("version")),
-                                          reason=str(d.get("reason") or ""))), 201
+    d = _parse(bodies.RefuseBody)
+    return jsonify(claims_approval.refuse(_db(), claim_id, _actor(), version_n=d.version, reason=d.reason)), 201
 
 
 @bp.post("/claims/<int:claim_id>/responses")
 def respond(claim_id: int):
-    d = _body()
-    return jsonify(claims_response.respond(_db(), claim_id, _actor(), kind=d.get("kind", ""), amount=d.get("amount"),
-                                           quantity=d.get("quantity"), reason=str(d.get("reason") or ""),
-                                           note=str(d.get("note") or ""))), 201
+    d = _parse(bodies.ResponseBody)
+    return jsonify(claims_response.respond(_db(), claim_id, _actor(), kind=d.kind, amount=d.amount,
+                                           quantity=d.quantity, reason=d.reason, note=d.note)), 201
 
 
 @bp.post("/claims/<int:claim_id>/close")
 def close(claim_id: int):
-    return jsonify(claims_close.close(_db(), claim_id, _actor(), _body()))
+    return jsonify(claims_close.close(_db(), claim_id, _actor(), _parse(bodies.CloseBody).model_dump()))
 
 
 @bp.get("/claims/<int:claim_id>/handoff")

@@ -29,24 +29,25 @@ def claims_list():
     f = {k: request.args.get(k, "").strip() for k in ("supplier", "po", "state", "due_before", "due_after")}
     page = max(1, int(request.args.get("page", 1) or 1)) if request.args.get("page", "1").isdigit() else 1
     where, args = [], []
-    for k in ("supplier", "po", "state"):
+    state = claims.state_sql(alias="c")  # as it stands today: an approval past its due date shows as ended
+    for k, col in (("supplier", "c.supplier"), ("po", "c.po"), ("state", state)):
         if f[k]:
-            where.append(f"c.{k} = ?")
+            where.append(f"{col} = ?")
             args.append(f[k])
     for k, op in (("due_before", "<="), ("due_after", ">=")):
         if f[k]:
             where.append(f"EXISTS (SELECT 1 FROM claim_decisions d WHERE d.claim_id = c.id AND d.kind = 'approval' "
                          f"AND d.ended_at IS NULL AND d.due_date {op} ?)")
             args.append(f[k])
-    q = ("SELECT c.*, (SELECT min(d.due_date) FROM claim_decisions d WHERE d.claim_id = c.id AND d.kind = 'approval' "
-         "AND d.ended_at IS NULL) AS due_date FROM claims c")
+    q = (f"SELECT c.*, {state} AS state_now, (SELECT min(d.due_date) FROM claim_decisions d "
+         "WHERE d.claim_id = c.id AND d.kind = 'approval' AND d.ended_at IS NULL) AS due_date FROM claims c")
     if where:
         q += " WHERE " + " AND ".join(where)
-    rows = [dict(r) for r in get_db().execute(q + " ORDER BY c.id DESC LIMIT ? OFFSET ?",
-                                               (*args, PAGE + 1, (page - 1) * PAGE))]
+    rows = [dict(r) | {"state": r["state_now"]} for r in get_db().execute(
+        q + " ORDER BY c.id DESC LIMIT ? OFFSET ?", (*args, PAGE + 1, (page - 1) * PAGE))]
     suppliers = [r[0] for r in get_db().execute("SELECT DISTINCT supplier FROM claims ORDER BY 1")]
     return render_template("claims.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=page, f=f,
-                           states=claims.STATES, suppliers=suppliers)
+                           states=claims.SHOWN_STATES, suppliers=suppliers)
 
 
 @bp.get("/claims/new")

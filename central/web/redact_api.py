@@ -8,7 +8,7 @@ import re
 from flask import Blueprint, g, jsonify
 
 from central.redact import schema
-from central.web import get_db
+from central.web import api_bodies, get_db
 from central.web.apiauth import body, protect
 
 bp = protect(Blueprint("redact_api", __name__, url_prefix="/api"))
@@ -33,6 +33,9 @@ def add_region(sha):
     if not _photo_known(sha):
         return jsonify(error=f"no photo {sha}"), 404
     data = body()
+    bad = api_bodies.problems(api_bodies.RegionBody, data)
+    if bad:
+        return jsonify(error=api_bodies.message(bad), status=422, details=bad), 422
     try:
         row = schema.add_region(get_db(), sha, data, g.api_actor, str(data.get("why", "")))
     except ValueError as e:

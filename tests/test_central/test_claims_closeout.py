@@ -63,3 +63,19 @@ def test_handoff_names_photos_without_a_sku_line(tmp_path):
     add_photo(conn, "RMA-1")  # the return now has two lines and this photo names no SKU
     assert handoff(conn, cid)["questions"]["warehouse"]["missing"] == \
         ["1 photo(s) of these returns are not linked to a SKU line"]
+
+
+def test_close_refuses_unknown_note_lines_by_name(tmp_path):
+    from tests import helpers
+
+    conn, cid = claim_with_photos(tmp_path)
+    with pytest.raises(claims.ClaimError) as e:
+        close(conn, cid, "buyer", {**NOTE, "root_cause": "mould wear", "owner": "QA"})
+    assert str(e.value) == ("unknown note line(s): owner, root_cause; the six lines are: issue, affected_field, "
+                            "supplier_explanation, evidence_reviewed, buyer_decision, next_control")
+    assert claims.get(conn, cid)["state"] == "open"
+    cfg = tmp_path / "hub.toml"
+    cfg.write_text(f'data_dir = "{tmp_path}"\n')
+    r = helpers.hub_cli(cfg, "claim", "close", str(cid), "--issue", "x", "--root-cause", "mould", check=False)
+    assert r.returncode == 2 and "unrecognized arguments: --root-cause mould" in r.stderr
+    assert claims.get(conn, cid)["state"] == "open"
