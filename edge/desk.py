@@ -443,6 +443,15 @@ class Desk:
         v.update(online=bool(st.get("online")), queue=st.get("outbox_depth", 0))
         return v
 
+    def set_categories(self, names: list[str]) -> None:
+        """A new category list (the hub's, pushed as config): buttons and category cards follow at once."""
+        with self.lock:
+            if list(names) == self.categories:
+                return
+            self.categories = list(names)
+            self.reader.categories = set(names)
+            self._changed()
+
     def wait_change(self, since: int, timeout: float) -> dict:
         with self.published:
             self.published.wait_for(lambda: self.version != since, timeout)
