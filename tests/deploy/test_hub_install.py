@@ -163,3 +163,10 @@ def test_web_unit_hands_the_app_every_token_it_reads(tmp_path, hub_config):
     finally:
         proc.stop()
         sock.close()
+
+
+def test_readme_creates_every_credential_the_hub_units_load():
+    readme = (helpers.ROOT / "README.md").read_text()
+    for unit in ("returns-hub.service", "returns-hub-ingest@.service"):
+        for name, path in re.findall(r"^LoadCredential=([\w-]+):(\S+)$", (UNITS / unit).read_text(), re.M):
+            assert re.search(rf"tee {re.escape(path)}\s", readme), f"README never creates {path} ({unit})"

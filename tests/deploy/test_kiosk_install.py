@@ -134,3 +134,21 @@ def test_reinstall_keeps_the_stations_config_and_takes_the_new_password(tmp_path
     assert (etc / "kiosk.toml").read_text() == edited and load_config(etc / "kiosk.toml").scanner.layout == "de"
     assert "kept" in r.stderr and (etc / "kiosk.toml.bundle").exists()
     assert (etc / "credentials" / "mqtt-password").read_text() == second_password != first_password
+
+
+def readme_section(title: str) -> str:
+    text = (helpers.ROOT / "README.md").read_text()
+    start = text.index(title)
+    return text[start:text.index("\n### ", start + len(title))]
+
+
+def test_readme_calibrates_the_installed_station_on_an_empty_desk():
+    steps = readme_section("### 3. A kiosk")
+    install = steps.index("systemd/install-kiosk.sh")
+    calibrate = steps.index("returns-kiosk calibrate --config /etc/returns-desk/kiosk.toml")
+    assert install < calibrate  # the reference needs the installed camera and config
+    assert "sudo -u returns-kiosk" in steps[install:calibrate + 80]  # as the service's user: its data folder
+    assert "User=returns-kiosk" in (SYSTEMD / "returns-kiosk.service").read_text()
+    assert "empty" in steps[install:calibrate].lower() or "cleared" in steps[install:calibrate].lower()
+    # the path the README calibrates is the one the install writes
+    assert 'ETC="${2:-/etc/returns-desk}"' in (SYSTEMD / "install-kiosk-bundle.sh").read_text()
