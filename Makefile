@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 # Debian packages the demo and tests need: "command:package" pairs.
 SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto tesseract:tesseract-ocr chromium:chromium \
-               systemd-analyze:systemd openssl:openssl
+               systemd-analyze:systemd openssl:openssl strace:strace
 
 .PHONY: test demo bench system-deps venv clean demo-desk bench-desk bench-claims bench-gate gate-model \
         bench-redact bench-web bench-backup bench-all

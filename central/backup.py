@@ -57,6 +57,20 @@ def _copy(src: Path, dst: Path) -> str:
     return h.hexdigest()
 
 
+def fsync_folders(root: Path, rels) -> None:
+    """fsync every folder the files `rels` were renamed into, and each folder above them up to `root`:
+    a rename is durable only once its folder is, and a new folder only once its parent is."""
+    folders = {root}
+    for rel in rels:
+        folder = (root / rel).parent
+        while folder != root and folder not in folders:
+            folders.add(folder)
+            folder = folder.parent
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):  # deepest first
+        wire.fsync_dir(folder)
+    wire.fsync_dir(root.parent)  # `root` itself may be new
+
+
 def backup(data_dir: Path, out: Path) -> dict:
     data_dir, out = Path(data_dir), Path(out)
     if out.exists() and any(out.iterdir()):
@@ -77,6 +91,7 @@ def backup(data_dir: Path, out: Path) -> dict:
         if str(rel) in SKIP or path.name.endswith(".tmp"):
             continue
         files[str(rel)] = _copy(path, out / rel)
+    fsync_folders(out, [DB_NAME, *files])  # before the manifest says the backup is complete
     manifest = {"created_at": wire.utcnow(), "db": DB_NAME, "db_sha256": file_sha256(out / DB_NAME),
                 "counts": table_counts(out / DB_NAME), "files": files}
     wire.durable_write(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True).encode())
@@ -104,9 +119,11 @@ def restore(folder: Path, data_dir: Path) -> dict:
     manifest = verify(folder)
     if data_dir.exists() and any(data_dir.iterdir()):
         raise BackupError(f"{data_dir} is not empty; restore into an empty data folder")
-    for rel, sha in {manifest["db"]: manifest["db_sha256"], **manifest["files"]}.items():
+    wanted = {manifest["db"]: manifest["db_sha256"], **manifest["files"]}
+    for rel, sha in wanted.items():
         if _copy(folder / rel, data_dir / rel) != sha:
             raise BackupError(f"{rel}: copy does not match the manifest")
+    fsync_folders(data_dir, wanted)
     conn = sqlite3.connect(data_dir / DB_NAME)
     try:
         check = conn.execute("PRAGMA integrity_check").fetchone()[0]
@@ -116,7 +133,6 @@ def restore(folder: Path, data_dir: Path) -> dict:
         raise BackupError(f"restored database fails its integrity check: {check}")
     if table_counts(data_dir / DB_NAME) != manifest["counts"]:
         raise BackupError("restored database counts differ from the manifest")
-    wire.fsync_dir(data_dir)
     return manifest
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import grp
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -79,6 +80,13 @@ class ClaimsConfig(_Section):
     evidence_due_days: int = Field(14, ge=1)
 
 
+def _group_if_exists(name: str) -> str | None:
+    try:
+        return grp.getgrnam(name).gr_name
+    except KeyError:
+        return None
+
+
 class ProvisionConfig(_Section):
     """Where the production broker's files live, and what a new kiosk's bundle points at."""
     passwd_file: Path | None = None  # unset: `kiosk add` only registers the kiosk in the hub
@@ -95,6 +103,9 @@ class ProvisionConfig(_Section):
     bind: str = "0.0.0.0"
     persistence_dir: Path = Path("/var/lib/mosquitto")
     run_as_user: str = "mosquitto"
+    # Group of the passwd and ACL files (mode 0640), set on every write: Mosquitto 2 reads them after
+    # dropping to its own user. Default: `mosquitto` where that group exists.
+    passwd_group: str | None = Field(default_factory=lambda: _group_if_exists("mosquitto"))
     max_queued_messages: int = Field(5000, gt=0)
     max_queued_mb: int = Field(512, gt=0)
     kiosk_etc_dir: Path = Path("/etc/returns-desk")

@@ -18,6 +18,7 @@ from PIL import Image
 from central import db as hubdb
 from central import fleet, linking
 from central.failpoint import failpoint
+from central.revoke import is_revoked
 from central.store import PhotoStore
 from central.taxonomy import Taxonomy
 from edge import wire
@@ -94,6 +95,8 @@ class Ingestor:
         try:
             if not self.known_kiosk(kiosk):
                 raise Rejected("unknown_kiosk", f"kiosk {kiosk!r} is not registered")
+            if is_revoked(self.conn, kiosk):
+                raise Rejected("kiosk_revoked", f"kiosk {kiosk!r} was removed (`returns-hub kiosk remove`)")
             if kind == "photos":
                 return self._photo(kiosk, payload)
             return self._event(kiosk, payload)

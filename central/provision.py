@@ -4,12 +4,14 @@ A kiosk's MQTT username is its kiosk id; the ACL (central.broker.acl_text, `%u` 
 write only its own topics and read only its own acks and config. Adding a kiosk writes its
 mosquitto_passwd line (PBKDF2-SHA512, Mosquitto's `$7$` format), the ACL, and a bundle folder +
 tarball (kiosk.toml, mqtt-password, ca.crt) to copy onto the Pi; removing it deletes the passwd line.
-Both reload Mosquitto with SIGHUP when its pid file is configured.
+Both reload Mosquitto with SIGHUP when its pid file is configured; removing also marks the kiosk
+revoked at the hub and closes its live connection (central.revoke).
 """
 
 from __future__ import annotations
 
 import base64
+import grp
 import hashlib
 import json
 import logging
@@ -51,17 +53,36 @@ def read_passwd(path: Path) -> dict[str, str]:
     return {user: h for user, h in lines}
 
 
-def write_passwd(path: Path, entries: dict[str, str]) -> None:
-    text = "".join(f"{u}:{h}\n" for u, h in sorted(entries.items()))
+def write_broker_file(path: Path, data: bytes, group: str | None) -> None:
+    """The passwd or ACL file, written durably, 0640 and in `group` from the temp file on: Mosquitto 2
+    reads it as its own user, so it must never be left unreadable (nor undo a `chgrp` by replacing it)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wire.durable_write(path, text.encode())
-    os.chmod(path, 0o640)  # Mosquitto's group reads it, nobody else
+    try:
+        gid = grp.getgrnam(group).gr_gid if group else None
+    except KeyError:
+        raise ProvisionError(f"[provision] passwd_group: no group {group!r} on this host") from None
+    try:
+        wire.durable_write(path, data, gid=gid)
+    except PermissionError as e:
+        raise ProvisionError(f"{path}: cannot write it for group {group!r} ({e}); run as root, or set "
+                             "[provision] passwd_group to a group of yours") from None
 
 
-def set_password(path: Path, user: str, password: str) -> None:
+def write_passwd(path: Path, entries: dict[str, str], group: str | None = None) -> None:
+    text = "".join(f"{u}:{h}\n" for u, h in sorted(entries.items()))
+    write_broker_file(path, text.encode(), group)
+
+
+def set_password(path: Path, user: str, password: str, group: str | None = None) -> None:
     entries = read_passwd(path)
     entries[user] = password_hash(password)
-    write_passwd(path, entries)
+    write_passwd(path, entries, group)
+
+
+def write_acl(cfg) -> None:
+    write_broker_file(cfg.provision.acl_file, acl_text(cfg.broker.topic_prefix, cfg.broker.username).encode(),
+                      cfg.provision.passwd_group)
 
 
 def reload_broker(cfg) -> bool:
@@ -106,10 +127,10 @@ def write_broker_files(cfg, out: Path, *, log_dest: str | None = None) -> None:
     if log_dest:
         text = text.replace("log_dest syslog", f"log_dest {log_dest}")
     wire.durable_write(out, text.encode())
-    wire.durable_write(cfg.provision.acl_file, acl_text(cfg.broker.topic_prefix, cfg.broker.username).encode())
+    write_acl(cfg)
     hub_password = cfg.mqtt_password()
     if hub_password:
-        set_password(cfg.provision.passwd_file, cfg.broker.username, hub_password)
+        set_password(cfg.provision.passwd_file, cfg.broker.username, hub_password, cfg.provision.passwd_group)
 
 
 # --- kiosks ---------------------------------------------------------------------------------------
@@ -119,20 +140,13 @@ def bundle_root(cfg) -> Path:
 
 
 def kiosk_toml(cfg, kiosk: str) -> str:
+    """A Pi station's kiosk.toml: broker from [provision], the Pi's real camera, scanner and pins."""
     p = cfg.provision
-    lines = [
-        f"kiosk_id = {json.dumps(kiosk)}",
-        f"data_dir = {json.dumps(str(p.kiosk_data_dir))}",
-        "",
-        "[broker]",
-        f"host = {json.dumps(p.broker_host)}",
-        f"port = {p.broker_port}",
-        f"topic_prefix = {json.dumps(cfg.broker.topic_prefix)}",
-        f"tls = {'true' if p.tls else 'false'}",
-    ]
-    if p.tls and p.ca_file:
-        lines.append(f"ca_file = {json.dumps(str(p.kiosk_etc_dir / 'ca.crt'))}")
-    return "\n".join(lines) + "\n"
+    ca = f"ca_file = {json.dumps(str(p.kiosk_etc_dir / 'ca.crt'))}\n" if p.tls and p.ca_file else ""
+    return Template((TEMPLATES.parent / "kiosk.toml.template").read_text()).substitute(
+        kiosk_id=kiosk, kiosk_id_toml=json.dumps(kiosk), data_dir=json.dumps(str(p.kiosk_data_dir)),
+        broker_host=json.dumps(p.broker_host), broker_port=p.broker_port,
+        topic_prefix=json.dumps(cfg.broker.topic_prefix), tls="true" if p.tls else "false", ca_line=ca)
 
 
 def add_kiosk(cfg, conn: sqlite3.Connection, kiosk: str, *, password: str | None = None) -> Path | None:
@@ -143,6 +157,8 @@ def add_kiosk(cfg, conn: sqlite3.Connection, kiosk: str, *, password: str | None
     register_kiosk(conn, kiosk)
     p = cfg.provision
     if not p.passwd_file:
+        with hubdb.write(conn):  # added again after a remove: the hub takes its payloads again
+            conn.execute("UPDATE kiosk_credentials SET revoked_at=NULL WHERE kiosk=?", (kiosk,))
         return None
     password = password or secrets.token_urlsafe(24)
     folder = bundle_root(cfg) / kiosk
@@ -157,9 +173,9 @@ def add_kiosk(cfg, conn: sqlite3.Connection, kiosk: str, *, password: str | None
     with tarfile.open(tarball, "w:gz") as tar:
         tar.add(folder, arcname=kiosk)
     os.chmod(tarball, 0o600)
-    set_password(p.passwd_file, kiosk, password)
+    set_password(p.passwd_file, kiosk, password, p.passwd_group)
     if p.acl_file:
-        wire.durable_write(p.acl_file, acl_text(cfg.broker.topic_prefix, cfg.broker.username).encode())
+        write_acl(cfg)
     with hubdb.write(conn):
         conn.execute("INSERT INTO kiosk_credentials (kiosk, created_at, bundle) VALUES (?, ?, ?) "
                      "ON CONFLICT(kiosk) DO UPDATE SET created_at=excluded.created_at, revoked_at=NULL, "
@@ -168,20 +184,27 @@ def add_kiosk(cfg, conn: sqlite3.Connection, kiosk: str, *, password: str | None
     return tarball
 
 
-def remove_kiosk(cfg, conn: sqlite3.Connection, kiosk: str) -> bool:
-    """Revoke: the broker user goes (its sessions are refused from the next connect); history stays."""
+def remove_kiosk(cfg, conn: sqlite3.Connection, kiosk: str) -> str:
+    """Revoke (central.revoke): the hub refuses its payloads, its broker user goes, its live
+    connection is closed; its photos and history stay. Returns what was done, for the operator."""
+    from central import revoke
+
+    if conn.execute("SELECT 1 FROM kiosks WHERE id = ?", (kiosk,)).fetchone() is None:
+        raise ProvisionError(f"{kiosk!r} is not a registered kiosk (returns-hub kiosk list)")
+    revoke.mark_revoked(conn, kiosk)
     p = cfg.provision
     if not p.passwd_file:
-        raise ProvisionError("[provision] passwd_file is not set; there is no broker user to revoke")
+        return "revoked at the hub (no [provision] passwd_file: its broker user is managed elsewhere)"
     entries = read_passwd(p.passwd_file)
     existed = entries.pop(kiosk, None) is not None
-    write_passwd(p.passwd_file, entries)
-    with hubdb.write(conn):
-        conn.execute("UPDATE kiosk_credentials SET revoked_at=? WHERE kiosk=?", (wire.utcnow(), kiosk))
+    write_passwd(p.passwd_file, entries, p.passwd_group)
     shutil.rmtree(bundle_root(cfg) / kiosk, ignore_errors=True)
     (bundle_root(cfg) / f"{kiosk}.tar.gz").unlink(missing_ok=True)
-    reload_broker(cfg)
-    return existed
+    if not existed:
+        return "revoked at the hub; it had no broker user"
+    if not reload_broker(cfg):
+        return "revoked; its broker user is gone once Mosquitto reloads (systemctl reload mosquitto)"
+    return f"revoked; broker user removed, {revoke.take_over_session(cfg, kiosk)}"
 
 
 def fleet(conn: sqlite3.Connection) -> list[dict]:
@@ -218,12 +241,16 @@ def cmd_kiosk(args) -> int:
                       + (f", credentials bundle {bundle}" if bundle else ""))
         elif args.action == "remove":
             for name in args.names:
-                print(f"{name}: {'revoked' if remove_kiosk(cfg, conn, name) else 'had no broker user'}")
+                print(f"{name}: {remove_kiosk(cfg, conn, name)}", flush=True)
         elif args.action == "push-config":
             if len(args.names) != 1:
                 raise ProvisionError("push-config takes one kiosk name")
-            doc = remote_config.build_payload(remote_config.parse_settings(args.set or []), args.version,
-                                              args.model, args.model_version)
+            settings = remote_config.parse_settings(args.set or [])
+            if not args.no_categories:
+                from central.taxonomy import Taxonomy
+
+                settings = remote_config.with_categories(settings, Taxonomy(cfg.claims.categories))
+            doc = remote_config.build_payload(settings, args.version, args.model, args.model_version)
             print(json.dumps(remote_config.push_config(cfg, conn, args.names[0], doc)))
         else:
             for row in fleet(conn):
@@ -263,7 +290,11 @@ def register(sub) -> None:
     s.add_argument("--config", required=True)
     s.add_argument("--json", action="store_true")
     s.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
-                   help="push-config: a kiosk setting (outbox.*, telemetry.*); repeatable")
+                   help="push-config: a kiosk setting (outbox.*, telemetry.*, gate.thresholds.REASON, "
+                        "desk.categories); repeatable")
+    s.add_argument("--no-categories", action="store_true",
+                   help="push-config: leave the kiosk's category list alone (default: send the hub's "
+                        "category codes, `returns-hub categories`)")
     s.add_argument("--model", type=Path, help="push-config: the gate model (.onnx) to send")
     s.add_argument("--model-version", help="push-config: the model's version (default: file name)")
     s.add_argument("--version", help="push-config: this config's version (default: a content hash)")

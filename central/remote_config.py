@@ -19,8 +19,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from central import db as hubdb
 from edge import wire
 
-# What a kiosk accepts from the hub; everything else (kiosk_id, data_dir, broker) is set on the Pi.
-REMOTE_SECTIONS = ("outbox", "telemetry")
+# What a kiosk accepts from the hub (edge/remote_config.py checks the same): any outbox.* and
+# telemetry.* key, gate.thresholds.<reason> and desk.categories; the rest is set on the Pi.
+REMOTE_SECTIONS = ("outbox", "telemetry", "gate", "desk")
+REMOTE_ONLY = {"gate": "thresholds", "desk": "categories"}
 
 
 class RemoteConfigError(ValueError):
@@ -35,12 +37,25 @@ def parse_settings(pairs: list[str]) -> dict:
         section, dot, name = key.partition(".")
         if not sep or not dot or section not in REMOTE_SECTIONS:
             raise RemoteConfigError(f"{pair!r}: expected section.key=value with section one of {REMOTE_SECTIONS}")
+        name, _, sub = name.partition(".")  # gate.thresholds.blurry=0.6
+        if section in REMOTE_ONLY and name != REMOTE_ONLY[section]:
+            raise RemoteConfigError(f"{pair!r}: in {section} only {section}.{REMOTE_ONLY[section]} may be pushed")
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
             value = raw
-        out.setdefault(section, {})[name] = value
+        if sub:
+            out.setdefault(section, {}).setdefault(name, {})[sub] = value
+        else:
+            out.setdefault(section, {})[name] = value
     return out
+
+
+def with_categories(settings: dict, taxonomy) -> dict:
+    """The hub's category codes as the kiosk's desk list, unless the push names its own."""
+    if "categories" in settings.get("desk", {}):
+        return settings
+    return {**settings, "desk": {**settings.get("desk", {}), "categories": list(taxonomy.labels)}}
 
 
 def build_payload(settings: dict, version: str | None = None, model: Path | None = None,

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import zxingcpp
 
 CARD_W, CARD_H = 700, 260  # pixels per card at 300 dpi: about 6 x 2.2 cm
 
@@ -26,6 +25,8 @@ def cards(cfg) -> list[tuple[str, str]]:
 
 
 def card(caption: str, code: str) -> np.ndarray:
+    import zxingcpp  # here, not at the top: edge.cli loads this module for every returns-kiosk command
+
     img = np.full((CARD_H, CARD_W), 255, np.uint8)
     bars = np.asarray(zxingcpp.create_barcode(code, zxingcpp.BarcodeFormat.Code128).to_image(scale=3,
                                                                                             add_quiet_zones=True))

@@ -68,7 +68,8 @@ class ScannerConfig(_Section):
 
 class PanelConfig(_Section):
     enabled: bool = True
-    pin_factory: Literal["default", "mock"] = "default"  # mock: gpiozero's simulated pins
+    # default: gpiozero picks; lgpio: the Pi's real pins, no fallback; mock: gpiozero's simulated pins
+    pin_factory: Literal["default", "lgpio", "mock"] = "default"
     ring_light: int | None = 18  # PWM pin
     capture_button: int | None = 17
     done_button: int | None = 27
@@ -80,7 +81,8 @@ class PanelConfig(_Section):
 
 
 class DeskConfig(_Section):
-    categories: list[str] = Field(default_factory=lambda: [
+    # the hub's taxonomy codes (`returns-hub categories`) arrive with `kiosk push-config`
+    categories: list[str] = Field(min_length=1, default_factory=lambda: [
         "scratch", "dent", "crack", "stain", "missing_part", "wrong_item", "packaging_damage", "not_working",
         "other"])
     session_timeout_s: float = Field(300.0, gt=0)  # no input for this long: close the return
@@ -95,6 +97,14 @@ class ScreenConfig(_Section):
     port: int = Field(8088, ge=0, le=65535)
     preview_fps: float = Field(15.0, gt=0, le=60)
     hints_every: int = Field(3, ge=1)  # run the gate on every Nth preview frame
+
+
+class WatchdogConfig(_Section):
+    # A camera call or an uplink pass (MQTT callback, send pass) running longer than this counts as
+    # hung: the station withholds its systemd watchdog ping and systemd restarts it.
+    stall_s: float = Field(30.0, gt=0)
+
+
 class CameraConfig(_Section):
     kind: Literal["folder", "picamera2", "v4l2"] = "folder"
     folder: Path | None = None  # folder camera: the images it replays, in name order, cycling
@@ -106,6 +116,7 @@ class CameraConfig(_Section):
     low_light: bool = False  # picamera2: longer exposure and more analogue gain
     exposure_us: int | None = Field(None, gt=0)
     gain: float | None = Field(None, gt=0)
+    hang_after_frames: int | None = Field(None, ge=0)  # folder camera: hang like a stuck driver (watchdog drill)
 
 
 class GateConfig(_Section):
@@ -141,6 +152,7 @@ class KioskConfig(_Section):
     screen: ScreenConfig = ScreenConfig()
     camera: CameraConfig = CameraConfig()
     gate: GateConfig = GateConfig()
+    watchdog: WatchdogConfig = WatchdogConfig()
 
     @property
     def mqtt_username(self) -> str:

@@ -465,6 +465,15 @@ class Desk:
                  disk=st.get("disk_message") if st.get("disk_low") else None)
         return v
 
+    def set_categories(self, names: list[str]) -> None:
+        """A new category list (the hub's, pushed as config): buttons and category cards follow at once."""
+        with self.lock:
+            if list(names) == self.categories:
+                return
+            self.categories = list(names)
+            self.reader.categories = set(names)
+            self._changed()
+
     def wait_change(self, since: int, timeout: float) -> dict:
         with self.published:
             self.published.wait_for(lambda: self.version != since, timeout)

@@ -12,7 +12,6 @@ import time
 
 import cv2
 import numpy as np
-import zxingcpp
 
 
 def read_codes(image_bgr: np.ndarray, max_side: int = 2000) -> list[str]:
@@ -21,6 +20,8 @@ def read_codes(image_bgr: np.ndarray, max_side: int = 2000) -> list[str]:
     A 12 MP still is scaled down first: labels sit large in a desk photo and the full frame costs
     several times more for no gain in read rate.
     """
+    import zxingcpp  # only when a photo is checked: the desk module must load without it
+
     img = image_bgr
     h, w = img.shape[:2]
     scale = max_side / max(h, w)

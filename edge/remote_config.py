@@ -21,7 +21,11 @@ from edge.config import KioskConfig, format_validation_error
 
 log = logging.getLogger(__name__)
 
-REMOTE_SECTIONS = ("outbox", "telemetry")  # kiosk_id, data_dir and broker stay as set on the Pi
+# What the hub may set: whole sections, or (gate, desk) only the named keys. kiosk_id, data_dir,
+# broker and the devices stay as set on the Pi.
+REMOTE_KEYS: dict[str, tuple[str, ...] | None] = {
+    "outbox": None, "telemetry": None, "gate": ("thresholds",), "desk": ("categories",)}
+REMOTE_SECTIONS = tuple(REMOTE_KEYS)
 
 
 class ConfigRefused(ValueError):
@@ -70,12 +74,17 @@ class RemoteConfig:
         if not isinstance(doc, dict) or not isinstance(doc.get("version"), str) or not doc["version"]:
             raise ConfigRefused("no version")
         settings = doc.get("settings") or {}
-        if not isinstance(settings, dict) or set(settings) - set(REMOTE_SECTIONS):
+        if not isinstance(settings, dict) or set(settings) - set(REMOTE_KEYS):
             raise ConfigRefused(f"only {', '.join(REMOTE_SECTIONS)} may be set remotely")
         data = self.cfg.model_dump()
         for section, values in settings.items():
             if not isinstance(values, dict):
                 raise ConfigRefused(f"{section}: expected a table of settings")
+            allowed = REMOTE_KEYS[section]
+            if allowed is not None and set(values) - set(allowed):
+                raise ConfigRefused(f"{section}: only {', '.join(allowed)} may be set remotely")
+            if section == "gate" and isinstance(values.get("thresholds"), dict):  # over the Pi's own
+                values = {**values, "thresholds": {**data["gate"]["thresholds"], **values["thresholds"]}}
             data[section] = {**data[section], **values}
         try:
             new = KioskConfig.model_validate(data)
@@ -118,13 +127,16 @@ class RemoteConfig:
             kept = model or ({"version": self.model_version, "sha256": self.model_sha256}
                              if self.model_sha256 else None)
             if save:  # what now runs, model bytes aside, so a restart needs nothing from the hub
-                state = {"version": doc["version"], "settings": {s: getattr(new, s).model_dump()
-                                                                 for s in REMOTE_SECTIONS}}
+                state = {"version": doc["version"], "settings": self._remote_part(new)}
                 if kept:
                     state["model"] = {"version": kept["version"], "sha256": kept["sha256"]}
                 wire.durable_write(self.saved, wire.encode_json(state))
-            for section in REMOTE_SECTIONS:
-                setattr(self.cfg, section, getattr(new, section))
+            for section, keys in self._remote_part(new).items():
+                if REMOTE_KEYS[section] is None:
+                    setattr(self.cfg, section, getattr(new, section))
+                else:
+                    for key in keys:
+                        setattr(getattr(self.cfg, section), key, getattr(getattr(new, section), key))
             if self.outbox is not None:  # the outbox keeps its own copies of its limits
                 self.outbox.max_photo_bytes = new.outbox.max_photo_bytes
                 self.outbox.min_free_bytes = new.outbox.min_free_mb * 1024 * 1024
@@ -134,6 +146,11 @@ class RemoteConfig:
         log.info("remote config %s applied (model %s)", self.version, self.model_version or "unchanged")
         if self.on_applied:
             self.on_applied()
+
+    @staticmethod
+    def _remote_part(cfg: KioskConfig) -> dict:
+        return {s: {k: v for k, v in getattr(cfg, s).model_dump().items() if keys is None or k in keys}
+                for s, keys in REMOTE_KEYS.items()}
 
     def telemetry(self) -> dict:
         return {"config_version": self.version, "model_version": self.model_version,

@@ -29,7 +29,8 @@ class Station:
         self.desk = self.camera = self.scanner = self.panel = self.preview = self.server = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.health_checks: list = []
+        # Each check returns what is wrong (None when fine); any problem withholds the watchdog ping.
+        self.health_checks: list = [self._uplink_problem]
         # Settings and the gate model pushed by the hub; applied ones are reported at the next beat.
         self.remote = RemoteConfig(cfg, self.outbox, on_applied=self._report)
         self.remote.load_saved()
@@ -39,6 +40,7 @@ class Station:
 
     def _report(self) -> None:
         self._use_remote_model()
+        self._use_remote_settings()
         if getattr(self, "heartbeat", None) is not None:  # not while loading the saved config
             self.heartbeat.beat()
 
@@ -54,6 +56,13 @@ class Station:
         except ModelError as e:
             self.remote.error = f"model {self.remote.model_version} not in use, the gate keeps {gate.model_version}: {e}"
             log.error("%s", self.remote.error)
+
+    def _use_remote_settings(self) -> None:
+        """Thresholds and categories the hub pushed, into the running gate and desk (no restart)."""
+        if getattr(self, "gate", None) is not None:
+            self.gate.set_thresholds(self.cfg.gate.thresholds)
+        if self.desk is not None:
+            self.desk.set_categories(self.cfg.desk.categories)
 
     @staticmethod
     def offline_status(cfg, outbox) -> dict:
@@ -84,12 +93,27 @@ class Station:
         self.uplink.stop()
 
     def healthy(self) -> bool:
-        """Every thread the station needs is still running (the systemd watchdog asks this).
+        """Every thread the station needs runs and makes progress (the systemd watchdog asks this).
 
-        Devices add their own check to `health_checks` (e.g. the camera: a frame in the last few
-        seconds), so a hung camera stops the pings and systemd restarts the station.
+        Devices add their own check to `health_checks` (the camera: no call hanging), so a hung
+        camera or a stuck MQTT callback stops the pings and systemd restarts the station.
         """
-        return self.uplink.alive() and self.heartbeat.alive() and all(c() for c in self.health_checks)
+        problems = [p for p in (check() for check in self.health_checks) if p]
+        if problems:
+            log.warning("withholding the watchdog ping: %s", "; ".join(problems))
+        return not problems
+
+    def _uplink_problem(self) -> str | None:
+        if not (self.uplink.alive() and self.heartbeat.alive()):
+            return "an uplink or heartbeat thread has stopped"
+        stalled = self.uplink.stalled_for()
+        if stalled > self.cfg.watchdog.stall_s:
+            return f"uplink stalled for {stalled:.0f}s"
+        return None
+
+    def _camera_problem(self) -> str | None:
+        stuck = self.camera.stuck_for()
+        return f"camera call hanging for {stuck:.0f}s" if stuck > self.cfg.watchdog.stall_s else None
 
     def status_line(self) -> str:
         s = self.status()
@@ -113,14 +137,15 @@ class Station:
     def open_desk(self, *, camera=None, scanner=None, gate=None, panel=None, screen: bool | None = None):
         """Devices from config (or given; panel=False for none), the gate, the desk workflow, and its screen."""
         from edge.desk import Desk
-        from edge.devices.camera import open_camera
+        from edge.devices.camera import WatchedCamera, open_camera
         from edge.devices.scanner import open_scanner
         from edge.quality import Gate
 
         cfg = self.cfg
         self.gate = gate or Gate.from_config(cfg)
         self._use_remote_model()
-        self.camera = camera or open_camera(cfg)
+        self.camera = WatchedCamera(camera or open_camera(cfg))
+        self.health_checks.append(self._camera_problem)
         self.scanner = scanner or open_scanner(cfg)
         if panel is None and cfg.panel.enabled:
             from edge.devices.panel import Panel

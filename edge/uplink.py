@@ -49,11 +49,13 @@ class Uplink:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._tick = time.monotonic()  # the sender's last pass
+        self._callback_since: float | None = None  # paho's thread inside one of our callbacks since
         self._client = self._make_client()
 
     def _make_client(self) -> mqtt.Client:
         c = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"kiosk-{self.kiosk}", protocol=mqtt.MQTTv5
+            CallbackAPIVersion.VERSION2, client_id=wire.kiosk_client_id(self.kiosk), protocol=mqtt.MQTTv5
         )
         c.username_pw_set(self.cfg.mqtt_username, self.cfg.mqtt_password())
         if self.cfg.broker.tls:
@@ -64,10 +66,19 @@ class Uplink:
                               max_delay=int(self.cfg.outbox.retry_max_s))
         c.max_inflight_messages_set(self.cfg.outbox.max_inflight)
         c.max_queued_messages_set(0)
-        c.on_connect = self._on_connect
+        c.on_connect = self._timed(self._on_connect)
         c.on_disconnect = self._on_disconnect
-        c.on_message = self._on_message
+        c.on_message = self._timed(self._on_message)
         return c
+
+    def _timed(self, callback):
+        def run(*args):
+            self._callback_since = time.monotonic()
+            try:
+                return callback(*args)
+            finally:
+                self._callback_since = None
+        return run
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -102,6 +113,13 @@ class Uplink:
         """The sender thread and paho's network thread both still run."""
         net = getattr(self._client, "_thread", None)
         return bool(self._thread and self._thread.is_alive() and net is not None and net.is_alive())
+
+    def stalled_for(self) -> float:
+        """How long the uplink has made no progress: the sender's gap since its last pass, or paho's
+        network thread stuck in a callback (an ack waiting on a locked outbox, say)."""
+        now = time.monotonic()
+        since = self._callback_since
+        return max(now - self._tick, now - since if since is not None else 0.0)
 
     def wake(self) -> None:
         self._wake.set()
@@ -168,6 +186,7 @@ class Uplink:
 
     def _send_loop(self) -> None:
         while not self._stop.is_set():
+            self._tick = time.monotonic()
             self._wake.wait(timeout=0.5)
             self._wake.clear()
             if not self.connected:

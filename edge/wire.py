@@ -55,6 +55,11 @@ class WireError(ValueError):
         self.detail = detail
 
 
+def kiosk_client_id(kiosk: str) -> str:
+    """The MQTT client id a kiosk connects with (the hub takes it over to cut a removed kiosk off)."""
+    return f"kiosk-{kiosk}"
+
+
 class Topics:
     """Topic names for one prefix; `kiosk` is also the MQTT username the broker ACL pins."""
 
@@ -245,16 +250,21 @@ def encode_json(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
 
 
-def durable_write(path: "os.PathLike[str] | str", data: bytes) -> None:
+def durable_write(path: "os.PathLike[str] | str", data: bytes, *, gid: int | None = None) -> None:
     """The durability rule both sides follow for files: temp in the same folder, fsync, rename, fsync folder.
 
     A reader sees either no file or the whole file, and after this returns the file survives a power cut.
+    With `gid`, the file is 0640 in that group from the start (a daemon reading it as that group never
+    finds it unreadable).
     """
     path = os.fspath(path)
     folder = os.path.dirname(path) or "."
     tmp = f"{path}.{uuid.uuid4().hex[:8]}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
     try:
+        if gid is not None:
+            os.fchmod(fd, 0o640)
+            os.fchown(fd, -1, gid)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -4,8 +4,11 @@
 #
 #   sudo systemd/install-kiosk.sh /path/to/NAME.tar.gz [--screen]
 #
-# picamera2, evdev, numpy and OpenCV come from apt: pip's numpy 2 breaks apt's simplejpeg, which
-# picamera2 needs, so the venv sees the system packages and pip never installs numpy.
+# picamera2, evdev, numpy, OpenCV and gpiozero come from apt: pip's numpy 2 breaks apt's simplejpeg,
+# which picamera2 needs, so the venv sees the system packages and pip never installs numpy.
+# systemd/kiosk-requirements.py splits pyproject's dependencies between apt and pip.
+# Upgrading: run it again after `git pull`; an existing /etc/returns-desk/kiosk.toml is kept
+# (install-kiosk-bundle.sh).
 set -euo pipefail
 
 BUNDLE="${1:?usage: install-kiosk.sh NAME.tar.gz [--screen]}"
@@ -20,8 +23,9 @@ ETC=/etc/returns-desk
 
 echo "== apt packages"
 apt-get update -qq
+# shellcheck disable=SC2046  # one package a word
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv python3-picamera2 python3-evdev \
-  python3-numpy python3-opencv python3-pil python3-lgpio python3-gpiozero rsync
+  python3-lgpio rsync $(python3 "$SRC/systemd/kiosk-requirements.py" "$SRC/pyproject.toml" --apt)
 if [ "$SCREEN" = --screen ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cage chromium-browser
 fi
@@ -32,10 +36,11 @@ rsync -a --delete --exclude .venv --exclude .git "$SRC/" "$APP/"
 python3 -m venv --system-site-packages "$APP/.venv"
 NUMPY="$(python3 -c 'import numpy; print(numpy.__version__)')"
 echo "numpy==$NUMPY" > "$APP/.venv/constraints.txt"
+python3 "$APP/systemd/kiosk-requirements.py" "$APP/pyproject.toml" > "$APP/.venv/requirements-pip.txt"
 "$APP/.venv/bin/pip" install --quiet --no-deps -e "$APP"
-"$APP/.venv/bin/pip" install --quiet -c "$APP/.venv/constraints.txt" \
-  "paho-mqtt>=2.1,<3" "sqlite-utils>=4.2,<5" "pydantic>=2.6,<3" "flask>=3.0,<4" onnxruntime
-"$APP/.venv/bin/python" -c "import numpy, cv2, picamera2; print('numpy', numpy.__version__, 'from', numpy.__file__)"
+"$APP/.venv/bin/pip" install --quiet -c "$APP/.venv/constraints.txt" -r "$APP/.venv/requirements-pip.txt"
+"$APP/.venv/bin/python" -c "import numpy, cv2, picamera2, zxingcpp, onnxruntime; print('numpy', numpy.__version__, 'from', numpy.__file__)"
+"$APP/.venv/bin/returns-kiosk" --help >/dev/null
 
 echo "== users and permissions"
 install -m 0644 "$APP/systemd/returns-desk.sysusers.conf" /usr/lib/sysusers.d/returns-desk.conf
@@ -44,16 +49,7 @@ systemd-sysusers
 for g in video gpio input render; do getent group "$g" >/dev/null && usermod -aG "$g" returns-kiosk; done
 
 echo "== configuration and credentials from $BUNDLE"
-TMP="$(mktemp -d)"
-tar -xzf "$BUNDLE" -C "$TMP"
-KIOSK="$(ls "$TMP")"
-install -d -m 0755 "$ETC"
-install -d -m 0700 "$ETC/credentials"
-install -m 0644 "$TMP/$KIOSK/kiosk.toml" "$ETC/kiosk.toml"
-[ -f "$TMP/$KIOSK/ca.crt" ] && install -m 0644 "$TMP/$KIOSK/ca.crt" "$ETC/ca.crt"
-# Root-only: systemd hands it to the service through LoadCredential= ($CREDENTIALS_DIRECTORY).
-install -m 0600 "$TMP/$KIOSK/mqtt-password" "$ETC/credentials/mqtt-password"
-rm -rf "$TMP"
+KIOSK="$("$APP/systemd/install-kiosk-bundle.sh" "$BUNDLE" "$ETC")"
 
 echo "== systemd units"
 install -m 0644 "$APP/systemd/returns-kiosk.service" /etc/systemd/system/
@@ -61,7 +57,8 @@ if [ "$SCREEN" = --screen ]; then
   install -m 0644 "$APP/systemd/returns-kiosk-screen.service" /etc/systemd/system/
 fi
 systemctl daemon-reload
-systemctl enable --now returns-kiosk.service
-[ "$SCREEN" = --screen ] && systemctl enable --now returns-kiosk-screen.service
+systemctl enable returns-kiosk.service
+systemctl restart returns-kiosk.service  # an upgrade runs the new code at once
+if [ "$SCREEN" = --screen ]; then systemctl enable --now returns-kiosk-screen.service; fi
 systemctl --no-pager status returns-kiosk.service | head -5
 echo "kiosk $KIOSK installed; logs: journalctl -u returns-kiosk -f"

@@ -8,6 +8,8 @@ lives in edge.devices.picamera2_camera so picamera2 is imported only on a Pi.
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 from pathlib import Path
 
 import cv2
@@ -52,15 +54,22 @@ def folder_images(folder: Path | str) -> list[Path]:
 class FolderCamera(Camera):
     """Replays the images of a folder in name order, cycling: the simulated camera for demo and tests."""
 
-    def __init__(self, folder: Path | str, preview_size: tuple[int, int] = (640, 480)):
+    def __init__(self, folder: Path | str, preview_size: tuple[int, int] = (640, 480), *,
+                 hang_after: int | None = None):
         self.files = folder_images(folder)
         self._next = itertools.cycle(self.files)
         self.preview_size = preview_size
         self.last_path: Path | None = None
         self.healthy = True
+        # After this many frames every call blocks until close(), as a wedged camera driver does.
+        self.hang_after, self.frames, self._closed = hang_after, 0, threading.Event()
 
     def next_file(self) -> Path:
         """The file the next capture will come from (the desk sends its bytes untouched)."""
+        if self.hang_after is not None and self.frames >= self.hang_after:
+            self._closed.wait()
+            raise CameraError("folder camera: closed while hung")
+        self.frames += 1
         self.last_path = next(self._next)
         return self.last_path
 
@@ -75,6 +84,50 @@ class FolderCamera(Camera):
 
     def preview(self) -> np.ndarray:
         return cv2.resize(self.capture(), self.preview_size, interpolation=cv2.INTER_AREA)
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+class WatchedCamera(Camera):
+    """Any camera, with its calls timed: a call that never returns is what the station's watchdog
+    must see (a wedged driver raises nothing). Everything else passes through to the camera."""
+
+    def __init__(self, camera: Camera):
+        self.camera = camera
+        self._calls: dict[int, float] = {}  # thread id → monotonic start of its call in progress
+        self.last_frame_at: float | None = None
+
+    def __getattr__(self, name):
+        return getattr(self.camera, name)
+
+    @property
+    def healthy(self) -> bool:
+        return self.camera.healthy
+
+    def stuck_for(self) -> float:
+        """Seconds the oldest call in progress has been running (0 when the camera is idle)."""
+        started = min(list(self._calls.values()), default=None)
+        return 0.0 if started is None else time.monotonic() - started
+
+    def _timed(self, call):
+        me = threading.get_ident()  # the preview thread and a capture may both be waiting on the camera
+        self._calls[me] = time.monotonic()
+        try:
+            frame = call()
+            self.last_frame_at = time.monotonic()
+            return frame
+        finally:
+            self._calls.pop(me, None)
+
+    def capture(self) -> np.ndarray:
+        return self._timed(self.camera.capture)
+
+    def preview(self) -> np.ndarray:
+        return self._timed(self.camera.preview)
+
+    def close(self) -> None:
+        self.camera.close()
 
 
 class V4L2Camera(Camera):
@@ -114,7 +167,7 @@ def open_camera(cfg) -> Camera:
     if c.kind == "folder":
         if c.folder is None:
             raise CameraError("[camera] kind = \"folder\" needs folder = \"...\"")
-        return FolderCamera(c.folder, preview)
+        return FolderCamera(c.folder, preview, hang_after=c.hang_after_frames)
     if c.kind == "v4l2":
         return V4L2Camera(c.device, (c.width, c.height), preview)
     from edge.devices.picamera2_camera import Picamera2Camera

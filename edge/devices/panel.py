@@ -31,6 +31,17 @@ def mock_factory():
     return MockFactory(pin_class=MockPWMPin)
 
 
+def lgpio_factory():
+    """The Pi's real GPIO through lgpio (python3-lgpio), with no quiet fallback to other libraries."""
+    try:
+        from gpiozero.pins.lgpio import LGPIOFactory
+
+        return LGPIOFactory()
+    except Exception as e:  # lgpio missing, or no /dev/gpiochip here
+        raise RuntimeError(f"[panel] pin_factory = \"lgpio\": no lgpio GPIO here ({e}); on a Pi: apt install "
+                           "python3-lgpio; off a Pi set pin_factory = \"mock\" or enabled = false") from None
+
+
 class Panel:
     def __init__(self, *, ring_light: int | None = 18, capture_button: int | None = 17,
                  done_button: int | None = 27, status_led: int | None = 22, buzzer: int | None = 23,
@@ -52,6 +63,8 @@ class Panel:
         p = cfg.panel
         if pin_factory is None and p.pin_factory == "mock":
             pin_factory = mock_factory()
+        elif pin_factory is None and p.pin_factory == "lgpio":
+            pin_factory = lgpio_factory()
         try:
             return cls(ring_light=p.ring_light, capture_button=p.capture_button, done_button=p.done_button,
                        status_led=p.status_led, buzzer=p.buzzer, light_level=p.light_level,

@@ -86,7 +86,15 @@ class Gate:
         """Switch to another model (one the hub pushed). Loaded and checked first, then swapped in one
         step, so a check already running finishes on the old model; a bad file leaves the old one."""
         model = GateModel(path)
+        self.station_prob = {}  # fitted for the old model
         self.model, self.prob = model, {**model.thresholds, **self.thresholds.probability}
+
+    station_prob: dict[str, float] = {}  # what calibration fitted for this model (station.json)
+
+    def set_thresholds(self, probability: dict[str, float]) -> None:
+        """New per-reason thresholds from config (a hub push), over the model's and the station's."""
+        self.thresholds.probability = dict(probability)
+        self.prob = {**self.model.thresholds, **self.station_prob, **self.thresholds.probability}
 
     @classmethod
     def from_config(cls, cfg) -> "Gate":
@@ -99,7 +107,8 @@ class Gate:
         gate = cls(reference if Path(reference).exists() else None, th, g.model_path, presence=g.presence)
         # station thresholds were fitted for one model; a newer model brings its own
         if station.get("model_version") == gate.model_version:
-            gate.prob = {**gate.prob, **station.get("thresholds", {}), **g.thresholds}
+            gate.station_prob = dict(station.get("thresholds", {}))
+            gate.prob = {**gate.prob, **gate.station_prob, **g.thresholds}
         return gate
 
     @property

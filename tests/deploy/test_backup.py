@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
 
 from central.backup import file_sha256
 from tests import helpers
@@ -58,3 +62,35 @@ def test_hub_warns_when_its_disk_is_low(tmp_path, broker, hub_config):
         helpers.wait_ready(proc, "hub disk low")
     finally:
         proc.stop()
+
+
+def synced_folders(cmd: list[str], trace) -> set[Path]:
+    """Run `cmd` under strace; the folders it fsynced (strace -y names each descriptor's path)."""
+    strace = shutil.which("strace")
+    assert strace, "strace missing (Debian package `strace`; `make system-deps` installs it)"
+    r = subprocess.run([strace, "-f", "-qq", "-y", "-e", "trace=fsync,fdatasync", "-o", str(trace), *cmd],
+                       env=helpers.hub_env(), capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    paths = {Path(p) for p in re.findall(r"fsync\(\d+<([^>]+)>\)\s+= 0", trace.read_text())}
+    return {p for p in paths if p.is_dir()}
+
+
+def test_backup_and_restore_fsync_every_folder_they_fill(tmp_path, broker, hub_config, kiosk_config, ingest,
+                                                         sample_photos):
+    ingest()
+    helpers.kiosk_cli(kiosk_config("kiosk-a"), "kiosk-a", "simulate", "--photos", str(sample_photos), "--count", "3")
+    out = tmp_path / "backup"
+    hub = str(helpers.BIN / "returns-hub")
+    synced = synced_folders([hub, "backup", "--config", str(hub_config), "--out", str(out)], tmp_path / "b.trace")
+    filled = {p.parent for p in out.rglob("*") if p.is_file()}
+    assert len([f for f in filled if f.parent.name == "photos"]) >= 2  # the photos/xx/ fan-out folders
+    assert filled <= synced, sorted(map(str, filled - synced))
+    assert {out / "photos", out.parent} <= synced  # new folders are entries in their parents
+
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    (restored / "hub.toml").write_text(f'data_dir = "{restored / "data"}"\n')
+    synced = synced_folders([hub, "restore", "--config", str(restored / "hub.toml"), "--from", str(out)],
+                            tmp_path / "r.trace")
+    filled = {p.parent for p in (restored / "data").rglob("*") if p.is_file()}
+    assert filled <= synced, sorted(map(str, filled - synced))

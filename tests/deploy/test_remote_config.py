@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import urllib.request
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from central.broker import free_port
 from edge import wire
 from edge.quality.model import DEFAULT_MODEL
 from tests import helpers
@@ -84,3 +86,63 @@ def test_config_and_model_update_reach_running_kiosk(tmp_path, broker, hub_confi
     assert status["config_version"] == low["version"] and status["model_version"] == "gate-v2"
     assert status["disk_low"] is True
     assert "remote config refused" in kiosk.output() and "sha256 mismatch" in kiosk.output()
+
+
+def desk_api(port: int, path: str, body: dict | None = None) -> dict:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/{path}", method="POST" if body is not None else "GET",
+                                 data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"X-Desk": "1", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def test_thresholds_and_the_hubs_categories_reach_a_running_desk(tmp_path, broker, hub_config, kiosk_config,
+                                                                 ingest, sample_photos):
+    ingest()
+    port = free_port()
+    cfg = kiosk_config("kiosk-a", extra=f"""[camera]
+kind = "folder"
+folder = "{sample_photos}"
+[panel]
+pin_factory = "mock"
+[screen]
+port = {port}
+[desk]
+label_check = false
+""")
+    kiosk = helpers.kiosk_run(cfg, "kiosk-a")
+    try:
+        wait_telemetry(hub_config, lambda t: "config_version" in t, "first heartbeat")
+        helpers.wait_for(lambda: "desk screen:" in kiosk.output(), 30, what="the desk screen")
+        assert "crack" in desk_api(port, "state")["categories"]  # the kiosk's own default list
+        desk_api(port, "scan", {"code": "RMA-LIVE-1"})
+        shot = desk_api(port, "capture", {})["photos"][-1]
+        assert "blurry" not in shot["reasons"], shot
+
+        # Hub side: settings outside gate.thresholds / desk.categories are refused before sending.
+        r = push(hub_config, "--set", "gate.model_path=/tmp/x.onnx", check=False)
+        assert "only gate.thresholds may be pushed" in r.stdout
+        sent = push(hub_config, "--set", "gate.thresholds.blurry=0.000001")
+        t = wait_telemetry(hub_config, lambda t: t.get("config_version") == sent["version"], "config applied")
+        assert t["config_error"] is None
+
+        hub_codes = [json.loads(line)["code"] for line in
+                     helpers.hub_cli(hub_config, "categories", "--json").stdout.splitlines()]
+        view = desk_api(port, "state")
+        assert view["categories"] == hub_codes  # `kiosk push-config` sends the hub's taxonomy by default
+        assert "crack_break" in view["categories"] and "crack" not in view["categories"]
+        shot = desk_api(port, "capture", {})["photos"][-1]
+        assert shot["verdict"] == "refused" and "blurry" in shot["reasons"], shot  # the new threshold, live
+        assert desk_api(port, "scan", {"code": "CAT-crack_break"})["category"] == "crack_break"  # cards too
+
+        # Kiosk side: a raw config touching more of [gate] than its thresholds is refused as a whole.
+        publish_raw(broker, wire.encode_json({"version": "cfg-model-path", "settings": {
+            "gate": {"thresholds": {"blurry": 0.5}, "model_path": "/tmp/x.onnx"}}}))
+        t = wait_telemetry(hub_config, lambda t: t.get("config_error"), "refusal reported")
+        assert "gate: only thresholds may be set remotely" in t["config_error"]
+        assert t["config_version"] == sent["version"]
+    finally:
+        assert kiosk.stop() == 0
+    saved = json.loads((cfg.parent / "data" / "remote-config.json").read_text())
+    assert saved["settings"]["gate"] == {"thresholds": {"blurry": 0.000001}}
+    assert "crack_break" in saved["settings"]["desk"]["categories"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import grp
+import os
 import subprocess
 from pathlib import Path
 
@@ -54,6 +56,7 @@ key_file = "{certs['server.key']}"
 bind = "127.0.0.1"
 persistence_dir = "{broker_dir}"
 run_as_user = "root"
+passwd_group = "{grp.getgrgid(os.getegid()).gr_name}"
 kiosk_etc_dir = "{pi_etc}"
 kiosk_data_dir = "{pi_etc.parent / 'pi-data'}"
 """)

@@ -32,7 +32,8 @@ function render(v) {
   $("btn-done").disabled = !(s === "categorised" || (s === "return_open" && v.items_done > 0));
   $("btn-cancel").disabled = !open;
   const cats = $("categories");
-  if (cats.childElementCount !== v.categories.length) {
+  if (cats.dataset.list !== v.categories.join(" ")) {  // the hub may push a new list while we run
+    cats.dataset.list = v.categories.join(" ");
     cats.textContent = "";
     for (const c of v.categories) {
       const b = document.createElement("button");
