@@ -34,6 +34,7 @@ class IngestConfig(_Section):
     max_pixels: int = Field(50_000_000, gt=0)
     share_group: str = "hub"
     threads: int = Field(2, ge=1, le=32)  # photos checked and stored at once by one worker
+    batch_max: int = Field(16, ge=1, le=256)  # messages that arrived together share one commit, at most this many
     session_expiry_s: int = Field(7 * 24 * 3600, gt=0)
 
 

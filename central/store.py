@@ -34,12 +34,26 @@ class PhotoStore:
         return self.path(sha256).exists()
 
     def put(self, sha256: str, data: bytes) -> Path:
+        p = self.write(sha256, data)
+        wire.fsync_dir(p.parent)
+        return p
+
+    def write(self, sha256: str, data: bytes) -> Path:
+        """Temp file, fsync, rename; the caller fsyncs the folder (`sync_folders`) before it commits.
+
+        Ingest writes a batch of files this way and then syncs each folder once for the whole batch.
+        """
         p = self.path(sha256)
         if p.exists() and p.stat().st_size == len(data):
-            return p
+            return p  # only a renamed, fsynced file has the final name; its folder is synced again below
         p.parent.mkdir(exist_ok=True)
-        wire.durable_write(p, data)
+        wire.durable_write(p, data, sync_folder=False)
         return p
+
+    @staticmethod
+    def sync_folders(paths) -> None:
+        for folder in {Path(p).parent for p in paths}:
+            wire.fsync_dir(folder)
 
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()

@@ -1,11 +1,13 @@
 """Hub ingest worker: Mosquitto → worker → ingest. A persistent MQTT v5 session with manual PUBACKs.
 
 The broker keeps messages for this session while the worker is down (clean_start=False, session
-expiry > 0); a message is PUBACKed only after `Ingestor.handle` has committed, so a worker killed at
+expiry > 0); a message is PUBACKed only after `Ingestor.commit` has committed it, so a worker killed at
 any point gets the message again. Several workers split photos and events on a shared subscription.
 
-Inside one worker, photos are checked and stored on a small thread pool (JPEG decoding, hashing and
-fsync release the GIL), while one acker thread PUBACKs strictly in arrival order, as MQTT requires.
+Inside one worker, photos are checked and their files written on a small thread pool (JPEG decoding,
+hashing and fsync release the GIL). One committer thread takes, in arrival order, every message whose
+check is done (group commit: what arrived together shares one folder sync and one transaction), commits,
+and only then PUBACKs each in arrival order and sends its ack.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 import ssl
 import threading
 import time
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 
 import paho.mqtt.client as mqtt
@@ -43,9 +46,9 @@ class IngestWorker:
         self._pool = ThreadPoolExecutor(cfg.ingest.threads, thread_name_prefix=f"ingest-{worker}")
         self._pending: collections.deque = collections.deque()
         self._cv = threading.Condition()
-        self._waiting_since: float | None = None  # when the message the acker waits on arrived
+        self._waiting_since: float | None = None  # when the oldest message the committer holds arrived
         self._generation = 0  # bumps on every connect: mids of an older connection are never acked
-        self._acker = threading.Thread(target=self._ack_loop, name=f"acker-{worker}", daemon=True)
+        self._committer = threading.Thread(target=self._commit_loop, name=f"committer-{worker}", daemon=True)
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=f"hub-ingest-{worker}", protocol=mqtt.MQTTv5,
             manual_ack=True,
@@ -95,7 +98,7 @@ class IngestWorker:
             # cheap, and must stay in arrival order (online then offline), so handled right here
             self._handle_inline(client, msg)
             return
-        fut = self._pool.submit(lambda: self.ingestor().handle(msg.topic, msg.payload))
+        fut = self._pool.submit(lambda: self.ingestor().prepare(msg.topic, msg.payload))
         with self._cv:
             self._pending.append((self._generation, msg, fut, time.monotonic()))
             self._cv.notify()
@@ -109,25 +112,50 @@ class IngestWorker:
         if msg.qos > 0:
             client.ack(msg.mid, msg.qos)
 
-    def _ack_loop(self) -> None:
-        while True:
-            with self._cv:
-                while not self._pending and not self._stop.is_set():
-                    self._cv.wait(0.5)
-                if not self._pending:
-                    return
-                generation, msg, fut, self._waiting_since = self._pending.popleft()
+    def _next_batch(self) -> list | None:
+        """Wait for the oldest message's check, then add every later one already checked (up to batch_max)."""
+        with self._cv:
+            while not self._pending and not self._stop.is_set():
+                self._cv.wait(0.5)
+            if not self._pending:
+                return None
+            batch = [self._pending.popleft()]
+            self._waiting_since = batch[0][3]
+        futures.wait([batch[0][2]])
+        with self._cv:
+            while (self._pending and len(batch) < self.cfg.ingest.batch_max and self._pending[0][2].done()
+                   and self._pending[0][0] == batch[0][0]):
+                batch.append(self._pending.popleft())
+        return batch
+
+    def _commit_loop(self) -> None:
+        while (batch := self._next_batch()) is not None:
             try:
-                outcome = fut.result()
+                self._commit(batch)
             except Exception:
-                # Not committed, so no PUBACK: drop the connection and the broker delivers it again.
-                log.exception("ingest failed for a message on %s; reconnecting for redelivery", msg.topic)
+                # What was not committed was not PUBACKed: drop the connection, the broker delivers it again.
+                log.exception("ingest failed in a batch of %d; reconnecting for redelivery", len(batch))
                 self._client.disconnect()
-                continue
             finally:
                 self._waiting_since = None
+
+    def _commit(self, batch: list) -> None:
+        """Commit the checked messages in one transaction; PUBACK and ack each only after the commit.
+
+        A message whose check failed for a reason not its own (a disk error) ends the batch: the ones
+        before it are committed and acked, it and the rest wait for redelivery.
+        """
+        ready = []
+        for generation, msg, fut, _ in batch:
+            if fut.cancelled() or fut.exception() is not None:
+                if not fut.cancelled():
+                    log.error("could not check a message on %s: %r", msg.topic, fut.exception())
+                break
+            ready.append((generation, msg, fut.result()))
+        outcomes = self.ingestor().commit([p for _, _, p in ready]) if ready else []
+        for (generation, msg, _), outcome in zip(ready, outcomes):
             if generation != self._generation:
-                continue
+                continue  # committed, but its connection is gone: the redelivery is absorbed and acked
             if msg.qos > 0:
                 self._client.ack(msg.mid, msg.qos)
             self.processed += 1
@@ -135,12 +163,14 @@ class IngestWorker:
                 _, kiosk = self.topics.parse(msg.topic)
                 self._client.publish(self.topics.acks(kiosk), wire.encode_ack(
                     outcome.msg_id, outcome.kind, outcome.status, outcome.reason), qos=1)
+        if len(ready) < len(batch):
+            raise RuntimeError("a message could not be checked")
 
     def run(self) -> None:
         """Blocking: connect (retrying), serve until stop(); reconnect with backoff on any drop."""
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = self.cfg.ingest.session_expiry_s
-        self._acker.start()
+        self._committer.start()
         delay = 1.0
         while not self._stop.is_set():
             try:
@@ -184,7 +214,7 @@ class IngestWorker:
 
         def healthy() -> bool:
             now = time.monotonic()
-            # the MQTT loop, and the photo the acker waits on (a store stuck on a locked database)
+            # the MQTT loop, and the batch the committer holds (a commit stuck on a locked database)
             stalled = max(now - self.loop_at, now - (self._waiting_since or now))
             if stalled >= interval:
                 log.warning("ingest loop stalled for %.0fs; withholding the watchdog ping", stalled)

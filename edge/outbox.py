@@ -14,8 +14,10 @@ import shutil
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -85,6 +87,18 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 class Outbox:
     def __init__(self, data_dir: Path, *, max_photo_bytes: int = 8_000_000, min_free_mb: int = 200):
         self.data_dir = Path(data_dir)
@@ -150,19 +164,16 @@ class Outbox:
         now = time.time()
         conn = self._conn()
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(
-                "INSERT INTO outbox (id, kind, file, size, created_at) VALUES (?, ?, ?, ?, ?)",
-                (msg_id, kind, name, len(payload), now),
-            )
-            conn.execute(
-                "INSERT INTO ledger (id, kind, return_ref, created_at) VALUES (?, ?, ?, ?)",
-                (msg_id, kind, return_ref, now),
-            )
-            conn.execute("COMMIT")
+            with _transaction(conn):
+                conn.execute(
+                    "INSERT INTO outbox (id, kind, file, size, created_at) VALUES (?, ?, ?, ?, ?)",
+                    (msg_id, kind, name, len(payload), now),
+                )
+                conn.execute(
+                    "INSERT INTO ledger (id, kind, return_ref, created_at) VALUES (?, ?, ?, ?)",
+                    (msg_id, kind, return_ref, now),
+                )
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
             (self.files / name).unlink(missing_ok=True)
             raise
         return msg_id
@@ -181,10 +192,25 @@ class Outbox:
         return (self.files / entry.file).read_bytes()
 
     def mark_sent(self, msg_id: str, next_attempt_at: float) -> None:
-        self._conn().execute(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
-            (next_attempt_at, msg_id),
-        )
+        self.mark_sent_many([(msg_id, next_attempt_at)])
+
+    def mark_sent_many(self, sent: list[tuple[str, float]]) -> None:
+        """Count a send and set the next try, for many rows in one transaction that is NOT fsynced.
+
+        These are scheduling hints, not the queue: a power cut that loses them only makes a re-send come
+        sooner (and a reconnect makes every row due at once anyway); the hub absorbs the repeat. The next
+        synchronous commit on this database (an add, an ack) makes them durable with it.
+        """
+        if not sent:
+            return
+        conn = self._conn()
+        conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with _transaction(conn):
+                conn.executemany("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
+                                 [(at, msg_id) for msg_id, at in sent])
+        finally:
+            conn.execute("PRAGMA synchronous=FULL")
 
     def reschedule_all(self) -> None:
         """After a reconnect everything unacked is due again at once."""
@@ -192,30 +218,35 @@ class Outbox:
 
     def ack(self, msg_id: str, status: str, reason: str = "") -> bool:
         """Apply the hub's ack. Returns False for an id that is not (or no longer) queued."""
+        return self.ack_many([(msg_id, status, reason)])[0]
+
+    def ack_many(self, acks: list[tuple[str, str, str]]) -> list[bool]:
+        """Apply many acks (id, status, reason) in ONE synchronous transaction, then remove their files.
+
+        The rows go only once the commit is durable; a file is removed (or, for a reject, kept aside)
+        after it. A power cut in between leaves files without rows, which `sweep` removes at start.
+        """
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute("SELECT file FROM outbox WHERE id = ?", (msg_id,)).fetchone()
-            if row is None:
-                conn.execute("COMMIT")
-                return False
-            conn.execute("DELETE FROM outbox WHERE id = ?", (msg_id,))
-            conn.execute(
-                "UPDATE ledger SET acked_at = ?, status = ?, reason = ? WHERE id = ?",
-                (time.time(), status, reason, msg_id),
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        path = self.files / row[0]
-        if status == wire.STATUS_REJECTED:
-            # The hub refused it; keep the bytes for the operator rather than lose the photo.
-            os.replace(path, self.rejected / row[0])
-            log.warning("hub rejected %s: %s (kept in %s)", msg_id, reason, self.rejected)
-        else:
-            path.unlink(missing_ok=True)
-        return True
+        applied, files, now = [], [], time.time()
+        with _transaction(conn):
+            for msg_id, status, reason in acks:
+                row = conn.execute("SELECT file FROM outbox WHERE id = ?", (msg_id,)).fetchone()
+                applied.append(row is not None)
+                if row is None:
+                    continue
+                conn.execute("DELETE FROM outbox WHERE id = ?", (msg_id,))
+                conn.execute("UPDATE ledger SET acked_at = ?, status = ?, reason = ? WHERE id = ?",
+                             (now, status, reason, msg_id))
+                files.append((row[0], msg_id, status, reason))
+        for name, msg_id, status, reason in files:
+            path = self.files / name
+            if status == wire.STATUS_REJECTED:
+                # The hub refused it; keep the bytes for the operator rather than lose the photo.
+                os.replace(path, self.rejected / name)
+                log.warning("hub rejected %s: %s (kept in %s)", msg_id, reason, self.rejected)
+            else:
+                path.unlink(missing_ok=True)
+        return applied
 
     # --- housekeeping --------------------------------------------------------------------------
 

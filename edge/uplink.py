@@ -3,10 +3,15 @@
 A broker PUBACK is not an ack: a row leaves the outbox only when the hub's ack for its id arrives on
 `hub/acks/{kiosk}`. Unacked rows are re-sent after a timeout with backoff, and all at once after a
 reconnect; the hub absorbs the repeats.
+
+The network thread only queues the hub's acks; the sender thread applies all that have arrived in one
+outbox transaction, and only then PUBACKs them (manual acks), so an ack the broker has forgotten is
+always one the outbox has applied.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import ssl
 import threading
@@ -45,6 +50,8 @@ class Uplink:
         self.last_error: str | None = None
         self.acks_received = 0
         self._inflight: dict[str, float] = {}  # id -> ack deadline
+        self._acks: collections.deque = collections.deque()  # (connection, message, ack) not yet applied
+        self._generation = 0  # bumps on every connect: a message of an older connection is not PUBACKed
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -55,7 +62,8 @@ class Uplink:
 
     def _make_client(self) -> mqtt.Client:
         c = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=wire.kiosk_client_id(self.kiosk), protocol=mqtt.MQTTv5
+            CallbackAPIVersion.VERSION2, client_id=wire.kiosk_client_id(self.kiosk), protocol=mqtt.MQTTv5,
+            manual_ack=True,
         )
         c.username_pw_set(self.cfg.mqtt_username, self.cfg.mqtt_password())
         if self.cfg.broker.tls:
@@ -99,6 +107,7 @@ class Uplink:
         self._wake.set()
         if self._thread:
             self._thread.join(timeout)
+        self._apply_acks()
         if self.connected:
             info = self._client.publish(self.topics.state(self.kiosk), wire.OFFLINE, qos=1, retain=True)
             try:
@@ -143,6 +152,7 @@ class Uplink:
             return
         self.connected = True
         self.last_error = None
+        self._generation += 1
         wire.no_delay(client)
         client.subscribe(self.topics.acks(self.kiosk), qos=1)
         client.subscribe(self.topics.config(self.kiosk), qos=1)
@@ -164,19 +174,33 @@ class Uplink:
         if msg.topic == self.topics.config(self.kiosk):
             if self.on_config:
                 self.on_config(msg.payload)
+            client.ack(msg.mid, msg.qos)
             return
         try:
             ack = wire.decode_ack(msg.payload)
         except wire.WireError as e:
             log.warning("ignoring malformed ack: %s", e)
+            client.ack(msg.mid, msg.qos)
             return
-        self.outbox.ack(ack["id"], ack["status"], ack.get("reason", ""))
-        self.acks_received += 1
-        with self._lock:
-            self._inflight.pop(ack["id"], None)
-        if self.on_ack:
-            self.on_ack(ack)
+        self._acks.append((self._generation, msg, ack))
         self._wake.set()
+
+    def _apply_acks(self) -> None:
+        """Every ack queued so far: one outbox transaction, then their PUBACKs, then the callbacks."""
+        batch = []
+        while self._acks:
+            batch.append(self._acks.popleft())
+        if not batch:
+            return
+        self.outbox.ack_many([(a["id"], a["status"], a.get("reason", "")) for _, _, a in batch])
+        for generation, msg, ack in batch:
+            if generation == self._generation:
+                self._client.ack(msg.mid, msg.qos)
+            self.acks_received += 1
+            with self._lock:
+                self._inflight.pop(ack["id"], None)
+            if self.on_ack:
+                self.on_ack(ack)
 
     # --- sender --------------------------------------------------------------------------------
 
@@ -192,6 +216,7 @@ class Uplink:
             if not self.connected:
                 continue
             try:
+                self._apply_acks()
                 self._send_due()
             except Exception:  # a broken file or a locked database must not kill the sender
                 log.exception("uplink send pass failed")
@@ -207,11 +232,12 @@ class Uplink:
             busy = set(self._inflight)
         if room <= 0:
             return
+        sent = []
         for entry in self.outbox.due(now, room, exclude=busy):
             try:
                 payload = self.outbox.payload(entry)
             except FileNotFoundError:
-                continue  # acked meanwhile on the network thread
+                continue  # a row that lost its file (the outbox sweep logged it); nothing to send
             topic = self.topics.photos(self.kiosk) if entry.kind == "photo" else self.topics.events(self.kiosk)
             deadline = now + self._retry_delay(entry.attempts)
             with self._lock:
@@ -220,5 +246,6 @@ class Uplink:
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 with self._lock:
                     self._inflight.pop(entry.id, None)
-                return
-            self.outbox.mark_sent(entry.id, deadline)
+                break
+            sent.append((entry.id, deadline))
+        self.outbox.mark_sent_many(sent)

@@ -250,12 +250,14 @@ def encode_json(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
 
 
-def durable_write(path: "os.PathLike[str] | str", data: bytes, *, gid: int | None = None) -> None:
+def durable_write(path: "os.PathLike[str] | str", data: bytes, *, gid: int | None = None,
+                  sync_folder: bool = True) -> None:
     """The durability rule both sides follow for files: temp in the same folder, fsync, rename, fsync folder.
 
     A reader sees either no file or the whole file, and after this returns the file survives a power cut.
     With `gid`, the file is 0640 in that group from the start (a daemon reading it as that group never
-    finds it unreadable).
+    finds it unreadable). `sync_folder=False` leaves the last step to a caller that syncs one folder for
+    many files.
     """
     path = os.fspath(path)
     folder = os.path.dirname(path) or "."
@@ -276,7 +278,8 @@ def durable_write(path: "os.PathLike[str] | str", data: bytes, *, gid: int | Non
         except FileNotFoundError:
             pass
         raise
-    fsync_dir(folder)
+    if sync_folder:
+        fsync_dir(folder)
 
 
 def fsync_dir(folder: "os.PathLike[str] | str") -> None:

@@ -35,6 +35,7 @@ GOOD = encode_jpeg(desk_photo(3, 320, 240))
 
 CASES = {
     "truncated_jpeg": lambda: _payload(GOOD[: len(GOOD) // 2]),
+    "corrupt_jpeg": lambda: _payload(GOOD[: len(GOOD) // 2] + b"\xff\xd9"),  # cut, end marker put back
     "not_an_image": lambda: _payload(bytes(range(256)) * 40),
     "sha256_mismatch": lambda: (lambda pid, p: (pid, p[:-10] + b"\x00" * 10))(*_payload(GOOD)),
     "oversize": lambda: _payload(b"\xff\xd8" + b"\x00" * 13_000_000 + b"\xff\xd9"),

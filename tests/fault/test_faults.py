@@ -86,13 +86,15 @@ def test_ingest_killed_mid_photo(hub_config, kiosk_config, ingest, sample_photos
     assert doomed.p.returncode == -signal.SIGKILL
     conn = helpers.hub_db(hub_config)
     stored_before = conn.execute("SELECT count(*) FROM photos").fetchone()[0]
-    assert stored_before == (1 if point == "after_commit" else 0)
+    # after_commit: the first batch (the messages that arrived together, one or more photos) is committed
+    # and none of it PUBACKed or acked; after_file_write: files written, nothing committed
+    assert (stored_before >= 1) if point == "after_commit" else (stored_before == 0)
     ingest()
     drain(kcfg)
     assert_nothing_lost([kcfg], hub_config, 4)
-    if point == "after_commit":  # the redelivered photo was a no-op, counted
+    if point == "after_commit":  # every redelivered photo of that batch was a no-op, counted
         stats = json.loads(helpers.hub_cli(hub_config, "stats", "--json").stdout)
-        assert stats["duplicates_absorbed"] >= 1
+        assert stats["duplicates_absorbed"] >= stored_before
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])

@@ -79,3 +79,27 @@ def test_due_respects_schedule_and_exclusions(tmp_path):
     assert [e.id for e in ob.due(1e12, 10, exclude={ids[1]})] == ids[2:]
     ob.reschedule_all()
     assert len(ob.due(1e12, 10)) == 3
+
+
+def test_many_acks_apply_in_one_go_and_sends_are_counted(tmp_path):
+    ob = Outbox(tmp_path, min_free_mb=0)
+    ids = []
+    for i in range(4):
+        jpeg = b"\xff\xd8" + bytes([i]) * 10 + b"\xff\xd9"
+        h = _header(jpeg)
+        ob.add_photo(h, jpeg)
+        ids.append(h.photo_id)
+    ob.mark_sent_many([(ids[0], 5.0), (ids[1], 6.0)])
+    ob.mark_sent_many([(ids[0], 7.0)])
+    assert [(e.id, e.attempts, e.next_attempt_at) for e in ob.due(10, 2)] == [(ids[0], 2, 7.0), (ids[1], 1, 6.0)]
+    applied = ob.ack_many([(ids[0], wire.STATUS_STORED, ""), (ids[1], wire.STATUS_REJECTED, "corrupt_jpeg"),
+                           ("nosuchid1", wire.STATUS_STORED, ""), (ids[0], wire.STATUS_STORED, "")])
+    assert applied == [True, True, False, False]
+    assert [e.id for e in ob.due(1e12, 10)] == ids[2:]
+    assert sorted(p.name for p in (tmp_path / "outbox").iterdir()) == sorted(f"{i}.photo" for i in ids[2:])
+    assert [p.name for p in (tmp_path / "rejected").iterdir()] == [f"{ids[1]}.photo"]
+    ledger = {r["id"]: (r["status"], r["reason"]) for r in ob.ledger()}
+    assert ledger == {ids[0]: ("stored", ""), ids[1]: ("rejected", "corrupt_jpeg"), ids[2]: (None, None),
+                      ids[3]: (None, None)}
+    ob.close()
+    assert Outbox(tmp_path, min_free_mb=0).stats()["outbox_depth"] == 2  # the acks survive a restart
