@@ -87,18 +87,18 @@ def redact(img: Image.Image, customer: Customer | None = None, *, regions: list[
     re-scan's own thresholds) is the scan of the shipped bytes and is not run a second time."""
     ms = {}
     t = time.perf_counter()
-    jpeg, shipped = ship(img, quality)
-    ms["encode"] = round((time.perf_counter() - t) * 1000)
-    t = time.perf_counter()
-    found = find_regions(shipped, customer, detectors) if regions is None else []
-    ms["detect"] = round((time.perf_counter() - t) * 1000)
+    found: list[Region] = []
+    if regions is None:
+        jpeg, shipped = ship(img, quality)
+        found = find_regions(shipped, customer, detectors)
+        if not found and set(detectors) >= set(DETECTORS):
+            ms["detect"] = round((time.perf_counter() - t) * 1000)
+            return Redacted(shipped, [], [], ms, jpeg)
     applied = list(regions if regions is not None else found)
-    if regions is None and not found and set(detectors) >= set(DETECTORS):
-        return Redacted(shipped, [], [], ms, jpeg)
-    out = img
-    if applied:
-        out = burn(img, applied)
+    out = burn(img, applied) if applied else img
+    if applied or regions is not None:
         jpeg, shipped = ship(out, quality)
+    ms["detect"] = round((time.perf_counter() - t) * 1000)
     t = time.perf_counter()
     for _ in range(MAX_RESCANS):
         # Whatever a buyer decided, a code that still decodes is covered: codes are facts, not judgement.
