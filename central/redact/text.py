@@ -7,13 +7,12 @@ from __future__ import annotations
 import glob
 import os
 import re
-import threading
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import lru_cache
 
 from PIL import Image, ImageOps
 
+from central.redact.engine import Shared
 from central.redact.regions import Customer, Region, grey_view, normalize
 
 NAME = "text"
@@ -101,39 +100,22 @@ def tessdata() -> str:
                        "(make system-deps) or set TESSDATA_PREFIX")
 
 
-_api_lock = threading.Lock()
-_inherited: list = []
-
-
-def _fresh_after_fork() -> None:
-    """A packet's worker processes are forked, perhaps while another thread was reading with the engine:
-    each child starts with its own lock and loads its own engine (the copy of the parent's, maybe caught
-    mid-read, is neither used nor freed)."""
-    global _api_lock
-    _api_lock = threading.Lock()
-    if _api.cache_info().currsize:
-        _inherited.append(_api())
-        _api.cache_clear()
-
-
-@lru_cache(maxsize=1)
-def _api():
-    """One engine per process, loaded once (a tesseract process per call cost ~0.2 s of start-up)."""
+def _load_tesseract():
+    """One engine per process, loaded once (a tesseract process per call cost ~0.1 s of start-up)."""
     import tesserocr
 
     return tesserocr.PyTessBaseAPI(path=tessdata(), lang="eng", psm=tesserocr.PSM.SPARSE_TEXT,
                                    variables={"tessedit_do_invert": "0"})
 
 
-os.register_at_fork(after_in_child=_fresh_after_fork)
+ENGINE = Shared(_load_tesseract)
 
 
 def _tesseract(grey: Image.Image) -> list[Word]:
     from tesserocr import RIL, iterate_level
 
     words = []
-    with _api_lock:  # an engine is not thread-safe; the web app may export from a worker thread
-        api = _api()
+    with ENGINE.use() as api:
         api.SetImage(grey)
         api.Recognize()
         page = api.GetIterator()

@@ -90,18 +90,6 @@ def test_ocr_engine_carries_nothing_from_one_photo_to_the_next():
     assert [(w.text, w.box) for w in again] == [(w.text, w.box) for w in first]
 
 
-def test_ocr_in_a_worker_forked_while_a_thread_holds_the_engine():
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    lab = labelmaker.on_photo(Image.new("RGB", (1400, 1000), (90, 110, 130)), labelmaker.label(), (0.2, 0.2), 0.55)
-    assert text.ocr_words(lab)[0]  # this process has its engine
-    with text._api_lock:  # as a web thread in the middle of a read when the packet's pool forks
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            words, _ = pool.submit(text.ocr_words, lab).result(timeout=60)
-    assert "Quartermaine" in " ".join(w.text for w in words)
-
-
 def test_text_on_plain_photo_finds_nothing():
     assert text.detect(Image.open(need(DEFECTS / "crack.jpg")).convert("RGB"),
                        Customer.from_dict(labelmaker.CANARY)) == []
