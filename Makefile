@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-# Debian packages the demo and tests need: "command:package" pairs.
+# Debian packages the demo and tests need: "command:package" pairs. tesseract-ocr brings tesseract-ocr-eng,
+# the English data the hub's in-process OCR (tesserocr) reads.
 SYSTEM_DEPS := mosquitto:mosquitto mosquitto_passwd:mosquitto tesseract:tesseract-ocr chromium:chromium \
                systemd-analyze:systemd openssl:openssl strace:strace
 

@@ -11,7 +11,7 @@ import hashlib
 import zxingcpp
 from PIL import Image
 
-from central.redact.regions import Region, box_of_points
+from central.redact.regions import Region, box_of_points, grey_view
 
 NAME = "code"
 PASS_SIDES = (1280, None)  # None: the image as given
@@ -24,12 +24,10 @@ def read(img: Image.Image, sides=PASS_SIDES) -> list[tuple[str, str, tuple[int, 
     """(format, text, box in img pixels) for every code found in any pass; duplicates kept apart by box."""
     found = []
     for side in sides:
-        scale = 1.0 if side is None else min(1.0, side / max(img.size))
+        view, scale = grey_view(img, side)
         if side is not None and scale == 1.0:
             continue
-        view = img if scale == 1.0 else img.resize(
-            (round(img.width * scale), round(img.height * scale)), Image.Resampling.BILINEAR)
-        for bc in zxingcpp.read_barcodes(view.convert("L")):
+        for bc in zxingcpp.read_barcodes(view):
             p = bc.position
             pts = [(q.x / scale, q.y / scale) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
             found.append((str(bc.format).split(".")[-1], bc.text, box_of_points(pts)))
@@ -70,10 +68,7 @@ def bullseyes(img: Image.Image, side: int = 1600) -> list[tuple[int, int, int, i
     import cv2
     import numpy as np
 
-    scale = min(1.0, side / max(img.size))
-    grey = img.convert("L")
-    if scale < 1.0:
-        grey = grey.resize((round(img.width * scale), round(img.height * scale)), Image.Resampling.BILINEAR)
+    grey, scale = grey_view(img, side)
     bw = cv2.adaptiveThreshold(np.asarray(grey), 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 31, 5)
     contours, hier = cv2.findContours(bw, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     if hier is None:
@@ -89,7 +84,8 @@ def bullseyes(img: Image.Image, side: int = 1600) -> list[tuple[int, int, int, i
         return x, y, r
 
     out = []
-    for i in range(len(contours)):
+    # Only a contour with a child can start a chain of five rings: most (specks of texture) have none.
+    for i in np.flatnonzero(hier[:, 2] >= 0):
         outer = ring(i)
         if outer is None or hier[i][3] >= 0 and ring(hier[i][3]) is not None:
             continue  # count chains from their outermost ring only

@@ -1,58 +1,50 @@
-"""Redaction → faces: scikit-image's bundled LBP frontal-face cascade, run on a downscaled grey image.
+"""Redaction → faces: dlib's HOG frontal-face detector on a grey copy of the photo.
 
-No weights are downloaded: the cascade XML ships inside the scikit-image wheel.
+No weights file and nothing downloaded: the detector is compiled into the dlib wheel (dlib-bin on PyPI,
+Boost licence). It replaced scikit-image's LBP cascade, which found fewer faces (91 of 101 against 99 of
+101 on the benchmark's portraits, fewer small ones too), took a cat for a face and cost ~0.3 s a pass.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from PIL import Image
 
-from central.redact.regions import Region
+from central.redact.engine import Shared
+from central.redact.regions import Region, grey_view
 
 NAME = "face"
-WORK_SIDE = 512  # the cascade is a sliding window (slow in pure scikit-image): cost grows with pixels
+# The detector's window is 80 px, so the working size sets the smallest face found: at 1400 px, faces
+# from ~115 px in a 2000 px packet photo (most of those of 100 px too). Cost grows with pixels
+# (~0.1 s at 1400 px, ~0.13 s at 1600, ~0.04 s at 800, where faces under 200 px are lost).
+WORK_SIDE = 1400
+# dlib's SVM margin: 0 is its default; below it, more faces are found (blurred, small, dim) at the cost of
+# an occasional false alarm, which a buyer can switch off. The packet's re-scan uses the same threshold.
+THRESHOLD = -0.5
 
 
-@lru_cache(maxsize=1)
-def _cascade():
-    from skimage import data
-    from skimage.feature import Cascade
+def _load_detector():
+    import dlib
 
-    return Cascade(data.lbp_frontal_face_cascade_filename())
+    return dlib.get_frontal_face_detector()  # ~0.2 s: once per process
 
 
-def _not_skin(rgb: np.ndarray) -> bool:
-    """A colourful box with almost no skin tone (YCrCb range) is a pattern, not a face; grey photos pass."""
-    px = rgb.reshape(-1, 3).astype(np.int16)
-    r, g, b = px[:, 0], px[:, 1], px[:, 2]
-    if np.mean(np.max(px, axis=1) - np.min(px, axis=1)) < 18:
-        return False
-    cr = 128 + 0.5 * r - 0.4187 * g - 0.0813 * b
-    cb = 128 - 0.1687 * r - 0.3313 * g + 0.5 * b
-    skin = (cr > 133) & (cr < 180) & (cb > 72) & (cb < 130)
-    return skin.mean() < 0.15
+ENGINE = Shared(_load_detector)
 
 
-def detect(img: Image.Image, customer=None, *, min_neighbors: int = 4) -> list[Region]:
-    scale = min(1.0, WORK_SIDE / max(img.size))
-    small = img.convert("L")
-    if scale < 1.0:
-        small = small.resize((round(img.width * scale), round(img.height * scale)), Image.Resampling.BILINEAR)
-    grey = np.asarray(small, dtype=np.float32) / 255.0
-    side = min(grey.shape)
-    found = _cascade().detect_multi_scale(
-        img=grey, scale_factor=1.2, step_ratio=1, min_size=(24, 24), max_size=(side, side),
-        min_neighbor_number=min_neighbors, intersection_score_threshold=0.5)
+def detect(img: Image.Image, customer=None, *, threshold: float = THRESHOLD,
+           side: int = WORK_SIDE) -> list[Region]:
+    view, scale = grey_view(img, side)
+    grey = np.asarray(view)
+    with ENGINE.use() as detector:
+        rects, scores, _ = detector.run(grey, 0, threshold)
     out = []
-    rgb = np.asarray(img.convert("RGB").resize(small.size, Image.Resampling.BILINEAR))
-    for d in found:
-        if _not_skin(rgb[d["r"]:d["r"] + d["height"], d["c"]:d["c"] + d["width"]]):
-            continue
-        r = Region(NAME, (d["c"], d["r"], d["width"], d["height"]), 0.8,
-                   f"frontal face ({d['width']}x{d['height']} px at {small.width} px wide)")
-        # Pad: the cascade box is the inner face; hair, ears and chin identify too.
-        out.append(r.scaled(1 / scale, img.size).padded(0.3, img.size))
+    for r, score in zip(rects, scores):
+        x, y = max(0, r.left()), max(0, r.top())
+        box = (x, y, min(r.right(), grey.shape[1] - 1) - x + 1, min(r.bottom(), grey.shape[0] - 1) - y + 1)
+        # Confidence: dlib's margin mapped onto 0..1 (0.5 at its default threshold).
+        conf = round(float(1 / (1 + np.exp(-2 * score))), 3)
+        found = Region(NAME, box, conf, f"frontal face (HOG score {score:+.2f}, {box[2]} px at {grey.shape[1]} px wide)")
+        # Pad: the detector's box is eyebrows to chin; hair, ears and chin identify too.
+        out.append(found.scaled(1 / scale, img.size).padded(0.3, img.size))
     return out

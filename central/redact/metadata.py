@@ -13,18 +13,17 @@ NAME = "metadata"
 
 
 def clean(img: Image.Image, max_side: int | None = None) -> Image.Image:
-    """Upright RGB pixels with nothing attached (a fresh image, so no info dict travels along)."""
+    """Upright RGB pixels with nothing attached (a fresh image, so no info dict travels along).
+    `img` is a just-opened file and is used up: draft, orientation and size are applied to it in place."""
     if max_side and img.format == "JPEG" and max(img.size) > max_side:
         # DCT scaling: decode a 12 MP JPEG straight at 1/2 or 1/4 size when that still covers max_side.
         s = max_side / max(img.size)
         img.draft("RGB", (int(img.width * s), int(img.height * s)))
-    img = ImageOps.exif_transpose(img) or img
+    ImageOps.exif_transpose(img, in_place=True)  # in place: no copy of the pixels when already upright
     if max_side and max(img.size) > max_side:
-        img = img.copy()
         img.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
-    rgb = img.convert("RGB")
-    fresh = Image.new("RGB", rgb.size)
-    fresh.paste(rgb)
+    fresh = Image.new("RGB", img.size)
+    fresh.paste(img if img.mode == "RGB" else img.convert("RGB"))
     return fresh
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from PIL import Image, ImageDraw
@@ -35,6 +36,41 @@ class Region:
 
     def to_dict(self) -> dict:
         return asdict(self) | {"box": list(self.box)}
+
+
+# Grey views shared by the detectors while the pipeline scans one image (see shared_views).
+_SHARED: dict[int, tuple[Image.Image, dict]] = {}
+
+
+@contextmanager
+def shared_views(img: Image.Image):
+    """Within this block, each grey view of `img` is made once and shared by the faces, codes and text
+    passes (each would otherwise convert and resize the same 3 MP). The caller draws on `img` in place
+    only after the block, so no view can go stale; outside a block every call makes its own views."""
+    key = id(img)
+    mine = key not in _SHARED
+    if mine:
+        _SHARED[key] = (img, {})
+    try:
+        yield img
+    finally:
+        if mine:
+            _SHARED.pop(key, None)
+
+
+def grey_view(img: Image.Image, side: int | None = None) -> tuple[Image.Image, float]:
+    """The photo in grey with its long side at most `side`, and the scale used."""
+    scale = 1.0 if side is None else min(1.0, side / max(img.size))
+    entry = _SHARED.get(id(img))
+    views = entry[1] if entry is not None and entry[0] is img else {}
+    if scale not in views:
+        grey = views.get(1.0)
+        if grey is None:
+            grey = views[1.0] = img if img.mode == "L" else img.convert("L")
+        if scale < 1.0:
+            views[scale] = grey.resize((round(img.width * scale), round(img.height * scale)),
+                                       Image.Resampling.BILINEAR)
+    return views[scale], scale
 
 
 def box_of_points(points) -> tuple[int, int, int, int]:

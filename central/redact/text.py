@@ -1,8 +1,10 @@
-"""Redaction → text: OCR (Debian's tesseract-ocr via pytesseract) for this customer's own strings
-(name, address, e-mail, phone, order id; normalised and fuzzy) and for label-like address blocks."""
+"""Redaction → text: OCR (tesseract in-process through tesserocr, with Debian's English data) for this
+customer's own strings (name, address, e-mail, phone, order id; normalised and fuzzy) and for label-like
+address blocks."""
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 from dataclasses import dataclass
@@ -10,7 +12,8 @@ from difflib import SequenceMatcher
 
 from PIL import Image, ImageOps
 
-from central.redact.regions import Customer, Region, normalize
+from central.redact.engine import Shared
+from central.redact.regions import Customer, Region, grey_view, normalize
 
 NAME = "text"
 OCR_SIDE = 1600
@@ -84,17 +87,48 @@ def _merge(boxes):
     return boxes
 
 
-def _tesseract(grey: Image.Image) -> list[Word]:
-    import pytesseract
+def tessdata() -> str:
+    """Where the English model lies: $TESSDATA_PREFIX, else Debian's tesseract-ocr-eng (the wheel's own
+    library has no data of its own)."""
+    found = [os.environ.get("TESSDATA_PREFIX", "")] + sorted(
+        glob.glob("/usr/share/tesseract-ocr/*/tessdata"), reverse=True) + ["/usr/share/tessdata",
+                                                                            "/usr/local/share/tessdata"]
+    for d in found:
+        if d and os.path.exists(os.path.join(d, "eng.traineddata")):
+            return d
+    raise RuntimeError("no tesseract data (eng.traineddata): install Debian's tesseract-ocr-eng "
+                       "(make system-deps) or set TESSDATA_PREFIX")
 
-    data = pytesseract.image_to_data(grey, config="--psm 11 -c tessedit_do_invert=0",
-                                     output_type=pytesseract.Output.DICT)
+
+def _load_tesseract():
+    """One engine per process, loaded once (a tesseract process per call cost ~0.1 s of start-up)."""
+    import tesserocr
+
+    return tesserocr.PyTessBaseAPI(path=tessdata(), lang="eng", psm=tesserocr.PSM.SPARSE_TEXT,
+                                   variables={"tessedit_do_invert": "0"})
+
+
+ENGINE = Shared(_load_tesseract)
+
+
+def _tesseract(grey: Image.Image) -> list[Word]:
+    from tesserocr import RIL, iterate_level
+
     words = []
-    for i, t in enumerate(data["text"]):
-        t = (t or "").strip()
-        conf = float(data["conf"][i])
-        if t and conf >= 0:
-            words.append(Word(t, conf, tuple(data[k][i] for k in ("left", "top", "width", "height"))))
+    with ENGINE.use() as api:
+        api.SetImage(grey)
+        api.Recognize()
+        page = api.GetIterator()
+        for it in iterate_level(page, RIL.WORD) if page is not None else ():
+            try:
+                t = it.GetUTF8Text(RIL.WORD).strip()
+            except RuntimeError:  # tesserocr's word for "this element holds no text"
+                continue
+            conf = float(it.Confidence(RIL.WORD))
+            box = it.BoundingBox(RIL.WORD)
+            if t and conf >= 0 and box:
+                words.append(Word(t, conf, (box[0], box[1], box[2] - box[0], box[3] - box[1])))
+        api.Clear()
     return words
 
 
@@ -103,10 +137,8 @@ def ocr_words(img: Image.Image, side: int = OCR_SIDE) -> tuple[list[Word], float
 
     Only the zones that look like print are read: they are stacked into one small mosaic and OCR'd in a
     single tesseract call, which keeps a photo without text nearly free."""
-    scale = min(1.0, side / max(img.size))
-    grey = ImageOps.autocontrast(img.convert("L"))
-    if scale < 1.0:
-        grey = grey.resize((round(img.width * scale), round(img.height * scale)), Image.Resampling.BILINEAR)
+    view, scale = grey_view(img, side)
+    grey = ImageOps.autocontrast(view)
     zones = text_zones(grey)
     if zones is None:
         found = _tesseract(grey)

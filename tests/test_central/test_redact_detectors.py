@@ -34,6 +34,19 @@ def test_face_found_on_portrait_and_none_on_defect_photos():
         assert faces.detect(Image.open(need(DEFECTS / name)).convert("RGB")) == []
 
 
+def test_small_face_in_a_packet_sized_photo_found_and_the_cat_is_no_face():
+    from skimage import data as skdata
+
+    astro = Image.open(need(FACE)).convert("RGB").resize((480, 480))
+    photo = Image.fromarray(skdata.coffee()).resize((2000, 1500))
+    photo.paste(astro, (1300, 700))  # the face is ~85 px wide: 4 % of the photo's long side
+    found = faces.detect(photo)
+    assert any(inside((1300 + 220 * 480 / 512, 700 + 120 * 480 / 512), r.box) for r in found), found
+    assert all(r.detector == "face" and 0 < r.confidence < 1 for r in found)
+    # scikit-image's cascade, the detector before this one, covered 17 % of this photo as a face.
+    assert faces.detect(Image.fromarray(skdata.chelsea()).resize((1600, 1054))) == []
+
+
 @pytest.mark.parametrize("fmt", ["Code128", "QRCode", "DataMatrix"])
 def test_generated_codes_found_small_and_large(fmt):
     code = labelmaker.code_image("ORD-7731-55902", fmt, scale=2)
@@ -61,6 +74,20 @@ def test_customer_text_and_label_block_found_by_ocr():
     for field in ("name", "address", "email", "phone", "order_id"):
         assert f"customer's {field}" in whys, whys
     assert "address-like block" in whys
+
+
+def test_ocr_engine_carries_nothing_from_one_photo_to_the_next():
+    # One tesseract engine serves every photo in a process: what it read last must not leak into the next.
+    lab = labelmaker.on_photo(Image.new("RGB", (1400, 1000), (90, 110, 130)), labelmaker.label(), (0.2, 0.2), 0.55)
+    first, _ = text.ocr_words(lab)
+    assert "Quartermaine" in " ".join(w.text for w in first)
+    other = dict(labelmaker.CANARY, name="Oskar Lindqvist", email="oskar.l@example.org")
+    second, _ = text.ocr_words(labelmaker.on_photo(Image.new("RGB", (1400, 1000), (90, 110, 130)),
+                                                   labelmaker.label(other), (0.1, 0.3), 0.5))
+    read = " ".join(w.text for w in second)
+    assert "Lindqvist" in read and "Quartermaine" not in read
+    again, _ = text.ocr_words(lab)
+    assert [(w.text, w.box) for w in again] == [(w.text, w.box) for w in first]
 
 
 def test_text_on_plain_photo_finds_nothing():

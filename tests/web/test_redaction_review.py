@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from PIL import Image
@@ -111,17 +112,31 @@ def test_review_knows_the_returns_customer_and_finds_their_name(client, hub):
 def test_a_claim_page_starts_the_scans_and_no_photo_is_shown_unscanned(app, client, hub):
     """Showing a claim starts its photos' scans in the background; a thumbnail asked for before its
     scan ends gets a stand-in (202), never the unredacted photo; then the burned-in copy."""
+    from central.redact import pipeline
+    from central.web import prescan
     from tests.helpers import wait_for
-    from tests.web.conftest import add_claim
+    from tests.web.conftest import add_claim, sample_jpeg
 
     cfg, conn = hub
     claim = add_claim(cfg, conn)
     app.config["REDACTION_WAIT_S"] = 0  # thumbnails do not wait at all
-    wc = client("buyer")
-    page = wc.get(f"/claims/{claim}").get_data(as_text=True)
-    assert "2 photos of this claim are being checked" in page
-    first = wc.get("/photos/CP0/redacted")  # a worker process takes seconds just to start: still scanning
-    assert first.status_code == 202 and first.mimetype == "image/svg+xml" and b"redacting" in first.data
+    # Keep every scanning process busy reading a pipe until the thumbnail has been asked for: the claim's
+    # scans queue behind, however fast they are (a scan of these small photos takes well under a second).
+    pipes = [cfg.data_dir / f"busy-{i}.jpg" for i in range(cfg.web.redaction_workers)]
+    busy = []
+    for p in pipes:
+        os.mkfifo(p)
+        busy.append(prescan.submit(pipeline.PhotoJob(p.name, str(p)), lambda res: None))
+    try:
+        wc = client("buyer")
+        page = wc.get(f"/claims/{claim}").get_data(as_text=True)
+        assert "2 photos of this claim are being checked" in page
+        first = wc.get("/photos/CP0/redacted")
+        assert first.status_code == 202 and first.mimetype == "image/svg+xml" and b"redacting" in first.data
+    finally:
+        for p in pipes:
+            p.write_bytes(sample_jpeg())  # the busy scans end (and a failure above leaves no worker stuck)
+    assert all(f.result(timeout=120).problems == [] for f in busy)
     scans = lambda: conn.execute("SELECT count(*) FROM redaction_scans").fetchone()[0]  # noqa: E731
     wait_for(lambda: scans() == 2, 120, what="both scans recorded in the background")
     r = wc.get("/photos/CP1/redacted")
