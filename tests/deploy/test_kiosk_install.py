@@ -59,6 +59,10 @@ def test_every_runtime_dependency_comes_from_pip_or_apt(tmp_path):
     # pip's numpy 2 (and the OpenCV wheels that need it) would break apt's picamera2/simplejpeg
     assert not {"numpy", "opencv-python-headless", "opencv-python"} & set(pip)
     assert {"python3-numpy", "python3-opencv"} <= apt
+    # nor does the hub's side belong on a Pi: its simplejpeg wheel would shadow apt's, which picamera2 needs
+    hub = {Requirement(d).name.lower() for d in
+           tomllib.loads((helpers.ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["hub"]}
+    assert "simplejpeg" in hub and not hub & set(pip)
 
 
 def test_returns_kiosk_starts_without_zxing_cpp(tmp_path, sample_photos):
