@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -27,9 +29,20 @@ def _pool() -> ProcessPoolExecutor:
     global _POOL
     if _POOL is None:
         # spawned, not forked: the web process runs threads, and a fork would copy their locks mid-use
-        _POOL = ProcessPoolExecutor(_WORKERS, mp_context=multiprocessing.get_context("spawn"))
+        _POOL = ProcessPoolExecutor(_WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_follow_parent, initargs=(os.getpid(),))
         atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
     return _POOL
+
+
+def _follow_parent(parent: int) -> None:
+    """In each worker: end when the web process is gone, however it ended (SIGKILL included), so no
+    scanner outlives the hub it served."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def submit(job: pipeline.PhotoJob, record) -> Future:

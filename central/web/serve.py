@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import signal
 import sys
 
 from central import config as hubconfig
@@ -28,9 +29,18 @@ def cmd_serve(args) -> int:
     host, port = args.host or cfg.web.host, args.port or cfg.web.port
     print(f"hub web: http://{host}:{port}/ ({cfg.db_path})", flush=True)
     _supervise(host, port)
-    waitress.serve(app, host=host, port=port, threads=cfg.web.threads, ident="returns-hub",
-                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 65536)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        waitress.serve(app, host=host, port=port, threads=cfg.web.threads, ident="returns-hub",
+                       max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 65536)
+    except KeyboardInterrupt:
+        pass
     return 0
+
+
+def _stop(signum, frame) -> None:
+    """SIGTERM (systemd, the demo) ends serve as Ctrl-C does: exit handlers run and stop the scan workers."""
+    raise KeyboardInterrupt
 
 
 def _supervise(host: str, port: int) -> None:

@@ -91,3 +91,62 @@ def _ok(url) -> bool:
         return urllib.request.urlopen(url, timeout=2).status == 200
     except (urllib.error.URLError, ConnectionError):
         return False
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _alive(pids: set[int]) -> set[int]:
+    return {p for p in pids if Path(f"/proc/{p}").exists()
+            and Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"}
+
+
+def test_the_scan_workers_a_claim_page_starts_end_with_serve(tmp_path):
+    """Showing a claim starts worker processes that scan its photos; whether serve is stopped (SIGTERM)
+    or killed (SIGKILL), none of them is left behind."""
+    import signal
+
+    from central import config as hubconfig
+    from central import db as hubdb
+    from tests.web.conftest import add_claim
+
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "secret-key").write_text("s" * 40)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        port = _free_port()
+        run = tmp_path / sig.name
+        run.mkdir()
+        cfg = _hub(run, port)
+        hub = hubconfig.load_config(cfg)
+        conn = hubdb.connect(hub.db_path)
+        claim = add_claim(hub, conn)
+        conn.close()
+        assert _cli(cfg, "user", "add", "bea", "--role", "buyer", stdin="buyer password 1\n").returncode == 0
+        proc = helpers.Proc([str(BIN / "returns-hub"), "serve", "--config", str(cfg)],
+                            helpers.hub_env(CREDENTIALS_DIRECTORY=str(creds)), run / "serve.log").start()
+        try:
+            helpers.wait_ready(proc, "hub web:")
+            base = f"http://127.0.0.1:{port}"
+            helpers.wait_for(lambda: _ok(base + "/health"), 20, what="health")
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            token = re.search(r'name="csrf_token" value="([^"]+)"', opener.open(base + "/login").read().decode()).group(1)
+            opener.open(base + "/login", urllib.parse.urlencode(
+                {"username": "bea", "password": "buyer password 1", "csrf_token": token}).encode())
+            assert "being checked" in opener.open(f"{base}/claims/{claim}").read().decode()
+            workers = helpers.wait_for(lambda: _children(proc.pid), 30, what="scan workers started")
+        finally:
+            if sig == signal.SIGTERM:
+                assert proc.stop() == 0  # a clean exit, not death by signal
+            else:
+                proc.kill()
+        helpers.wait_for(lambda: not _alive(workers), 15, what=f"scan workers gone after {sig.name}")
