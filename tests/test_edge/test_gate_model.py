@@ -1,12 +1,15 @@
-"""The gate model is the project's own: the committed file matches its manifest, and a rebuild is byte-identical."""
+"""The gate model is the project's own: the committed file matches its manifest, a rebuild is byte-identical,
+and its training faults are labelled by what they show."""
 
 import hashlib
 import json
 import subprocess
 import sys
 
+import numpy as np
 import onnx
 
+from edge.quality import degrade
 from tests.helpers import ROOT
 
 MODELS = ROOT / "models"
@@ -39,3 +42,12 @@ def test_rebuild_is_byte_identical(tmp_path):
     manifest = json.loads((tmp_path / "a" / "gate.json").read_text())
     assert manifest["sha256"] == hashlib.sha256(outs[0]).hexdigest()
     assert (tmp_path / "a" / "gate.json").read_bytes() == (tmp_path / "b" / "gate.json").read_bytes()
+
+
+def test_glare_that_cannot_be_seen_is_labelled_by_what_shows():
+    # a spot on paper the camera already clipped white changes nothing: the sample is good, not glare
+    rng = np.random.default_rng(5)
+    white = np.full((480, 640, 3), 255, np.uint8)
+    assert degrade.quality_sample(white, "glare", rng)[1] == []
+    grey = np.full((480, 640, 3), 120, np.uint8)
+    assert degrade.quality_sample(grey, "glare", rng)[1] == ["glare"]
