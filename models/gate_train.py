@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def train_mlp(X, Y, hidden, rng, steps, l2=1e-4, lr=0.03, balance=1.0):
+def train_mlp(X, Y, hidden, rng, steps, l2=1e-4, lr=0.03):
     """A one-hidden-layer tanh MLP with sigmoid outputs, full-batch Adam on binary cross-entropy."""
     mu, sd = X.mean(0), X.std(0) + 1e-6
     Xn = (X - mu) / sd
@@ -17,7 +17,7 @@ def train_mlp(X, Y, hidden, rng, steps, l2=1e-4, lr=0.03, balance=1.0):
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     pos = Y.mean(0).clip(0.02, 0.98)
-    weight = np.where(Y > 0, 0.5 / pos, 0.5 / (1 - pos)) ** balance  # every reason counts, however rare
+    weight = np.where(Y > 0, 0.5 / pos, 0.5 / (1 - pos))  # every reason counts, however rare
     for t in range(1, steps + 1):
         W1, b1, W2, b2 = params
         H = np.tanh(Xn @ W1 + b1)
