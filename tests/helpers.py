@@ -14,7 +14,9 @@ from pathlib import Path
 from central.broker import LocalBroker, find_mosquitto
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# ../shared/data next to the checkout; a git worktree sits one folder deeper, so the nearest ancestor's counts
+SHARED_DATA = next((p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
+                   ROOT.parent / "shared" / "data")
 BIN = Path(sys.executable).parent
 HUB_PASSWORD = "hub-secret"
 

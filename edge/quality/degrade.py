@@ -102,6 +102,15 @@ def glare(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(f * (1 - mix) + 255 * mix + spots[..., None] * 80, 0, 255).astype(np.uint8)
 
 
+def glare_visible(before: np.ndarray, after: np.ndarray, share: float = 0.004) -> bool:
+    """Whether added glare shows: at least `share` of the frame (the smallest spot `glare` draws)
+    brightened by 40 grey levels or more. A spot that lands on paper the camera already clipped white
+    changes nothing a viewer could see but a few letters, so that sample is labelled by what it shows:
+    good."""
+    gain = cv2.subtract(cv2.cvtColor(after, cv2.COLOR_BGR2GRAY), cv2.cvtColor(before, cv2.COLOR_BGR2GRAY))
+    return cv2.countNonZero(cv2.threshold(gain, 39, 255, cv2.THRESH_BINARY)[1]) >= share * gain.size
+
+
 def white_label(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A shipping label on the item: flat white paper (clipped in the photo) with dark print. Not glare."""
     h, w = img.shape[:2]
@@ -115,13 +124,26 @@ def white_label(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def quality_sample(good: np.ndarray, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+def _analysis_size(img: np.ndarray) -> np.ndarray:
     # faults are sized at the gate's analysis scale, so "blurry" means blurry where the gate looks
-    side = max(good.shape[:2])
+    side = max(img.shape[:2])
     if side > 640:
-        good = cv2.resize(good, (round(good.shape[1] * 640 / side), round(good.shape[0] * 640 / side)),
-                          interpolation=cv2.INTER_AREA)
-    img = rescale(good, rng)
+        img = cv2.resize(img, (round(img.shape[1] * 640 / side), round(img.shape[0] * 640 / side)),
+                         interpolation=cv2.INTER_AREA)
+    return img
+
+
+def dim_sample(good: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """A good photo under a weaker light: darker all over (half the light or more), the detail all there.
+
+    For training: `quality_sample` makes few good photos this dim, and a dim desk must not read as
+    `too_dark`, which is a tenth to a quarter of the light."""
+    img = cv2.convertScaleAbs(rescale(_analysis_size(good), rng), alpha=rng.uniform(0.5, 0.8))
+    return _jitter(img, rng), []
+
+
+def quality_sample(good: np.ndarray, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    img = rescale(_analysis_size(good), rng)
     if kind == "good":
         if rng.random() < 0.5:
             img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 0.6))
@@ -141,7 +163,9 @@ def quality_sample(good: np.ndarray, kind: str, rng: np.random.Generator) -> tup
     if kind == "too_bright":  # the exposure fault comes last, so what it clipped stays clipped
         return _jpeg(exposure(_jitter(img, rng), rng, False), rng), ["too_bright"]
     if kind == "glare":
-        return glare(_jitter(img, rng), rng), ["glare"]
+        before = _jitter(img, rng)
+        after = glare(before, rng)
+        return after, (["glare"] if glare_visible(before, after) else [])
     raise ValueError(kind)
 
 

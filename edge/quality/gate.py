@@ -176,7 +176,7 @@ class Gate:
     # --- the judgement -------------------------------------------------------------------------
     def _judge(self, image: np.ndarray, t0: float, reasons: list[str]) -> Verdict:
         g = features.analysis_gray(image)
-        q = features.quality_features(g)
+        q = features.quality_features(g, image)
         with_presence = self.reference is not None
         p = (features.presence_features(features.presence_image(g), self.reference) if with_presence
              else np.zeros(len(features.PRESENCE_NAMES), np.float32))
@@ -189,8 +189,9 @@ class Gate:
             found = [r for r in found if r not in ("blurry", "glare")]
         reasons = reasons + found
         scores = {r: round(pr, 4) for r, pr in probs.items()}
-        scores.update(sharpness=round(float(np.expm1(q[0])), 2), brightness=round(float(q[5]), 4),
-                      clipped=round(float(q[11]), 5))
+        scores.update(sharpness=round(float(np.expm1(q[features.Q_SHARPNESS])), 2),
+                      brightness=round(float(q[features.Q_BRIGHTNESS]), 4),
+                      clipped=round(float(q[features.Q_CLIPPED]), 5))
         if with_presence:
             scores["changed"] = round(float(p[0]), 4)
         return Verdict(ok=not reasons, reasons=reasons, scores=scores,
