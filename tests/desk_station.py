@@ -15,6 +15,21 @@ from edge.samples import desk_photo, write_samples
 from tests import helpers
 
 
+def station_toml(camera: Path, fifo: Path, port: int) -> str:
+    """A laptop station's devices: the folder camera, a scanner reading the FIFO, mock pins, the screen."""
+    return f"""[camera]
+kind = "folder"
+folder = "{camera}"
+[scanner]
+kind = "lines"
+path = "{fifo}"
+[panel]
+pin_factory = "mock"
+[screen]
+port = {port}
+"""
+
+
 def start(folder: Path, kiosk: str, broker: LocalBroker, port: int) -> tuple[helpers.Proc, str, Path]:
     """Start the station; returns its process, the screen's address and the scanner FIFO. The camera
     replays sample stills, one of them blurry, so the gate has something to refuse."""
@@ -23,17 +38,7 @@ def start(folder: Path, kiosk: str, broker: LocalBroker, port: int) -> tuple[hel
     cv2.imwrite(str(photos / "desk-001b.jpg"), cv2.GaussianBlur(desk_photo(1), (0, 0), 6))
     fifo = folder / "scanner.fifo"
     os.mkfifo(fifo)
-    cfg = helpers.write_kiosk_config(folder / kiosk, kiosk, broker, extra=f"""[camera]
-kind = "folder"
-folder = "{photos}"
-[scanner]
-kind = "lines"
-path = "{fifo}"
-[panel]
-pin_factory = "mock"
-[screen]
-port = {port}
-""")
+    cfg = helpers.write_kiosk_config(folder / kiosk, kiosk, broker, extra=station_toml(photos, fifo, port))
     proc = helpers.kiosk_run(cfg, kiosk)
     helpers.wait_ready(proc, "desk screen: http", 30)
     url = proc.output().split("desk screen: ", 1)[1].split()[0]

@@ -9,7 +9,7 @@ import cv2
 from playwright.sync_api import expect
 
 from edge.samples import desk_photo
-from tests import helpers
+from tests import desk_station, helpers
 
 ARTIFACTS = helpers.ROOT / "test-artifacts"
 
@@ -28,17 +28,7 @@ def station_files(tmp_path: Path) -> tuple[Path, Path, Path]:
 def test_walk_a_return_through_the_screen(browser, hub_config, kiosk_config, ingest, tmp_path):
     ingest()
     cam, fifo, _ = station_files(tmp_path)
-    kcfg = kiosk_config("kiosk-a", extra=f"""[camera]
-kind = "folder"
-folder = "{cam}"
-[scanner]
-kind = "lines"
-path = "{fifo}"
-[panel]
-pin_factory = "mock"
-[screen]
-port = 0
-""")
+    kcfg = kiosk_config("kiosk-a", extra=desk_station.station_toml(cam, fifo, 0))
     ref = kcfg.parent / "data" / "gate" / "reference.png"
     ref.parent.mkdir(parents=True)
     cv2.imwrite(str(ref), desk_photo(5, item=False))

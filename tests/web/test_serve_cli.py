@@ -34,6 +34,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _serve(cfg: Path, creds: Path, log: Path, port: int) -> tuple[helpers.Proc, str]:
+    """`returns-hub serve` with the secret from a credentials folder, answering /health."""
+    proc = helpers.Proc([str(BIN / "returns-hub"), "serve", "--config", str(cfg)],
+                        helpers.hub_env(CREDENTIALS_DIRECTORY=str(creds)), log).start()
+    helpers.wait_ready(proc, "hub web:")
+    base = f"http://127.0.0.1:{port}"
+    helpers.wait_for(lambda: _ok(base + "/health"), 20, what="health")
+    return proc, base
+
+
+def _sign_in(base: str, username: str, password: str) -> tuple[urllib.request.OpenerDirector, str]:
+    """A browser-like session over real HTTP: the login form's CSRF token, then the form; returns the page."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', opener.open(base + "/login").read().decode()).group(1)
+    data = urllib.parse.urlencode({"username": username, "password": password, "csrf_token": token})
+    return opener, opener.open(base + "/login", data.encode()).read().decode()
+
+
 def test_user_add_and_passwd_read_the_password_from_stdin_or_env(tmp_path):
     cfg = _hub(tmp_path)
     r = _cli(cfg, "user", "add", "ana", "--role", "buyer", stdin="a long enough password\n")
@@ -68,19 +86,11 @@ def test_serve_runs_waitress_and_a_user_signs_in_over_http(tmp_path):
     creds = tmp_path / "creds"
     creds.mkdir()
     (creds / "secret-key").write_text("s" * 40)
-    proc = helpers.Proc([str(BIN / "returns-hub"), "serve", "--config", str(cfg)],
-                        helpers.hub_env(CREDENTIALS_DIRECTORY=str(creds)), tmp_path / "serve.log").start()
+    proc, base = _serve(cfg, creds, tmp_path / "serve.log", port)
     try:
-        helpers.wait_ready(proc, "hub web:")
-        base = f"http://127.0.0.1:{port}"
-        helpers.wait_for(lambda: _ok(base + "/health"), 20, what="health")
         with urllib.request.urlopen(base + "/health") as r:
             assert r.headers["Server"] == "returns-hub" or "waitress" in r.headers.get("Server", "")
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        page = opener.open(base + "/login").read().decode()
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        data = urllib.parse.urlencode({"username": "fran", "password": "fleet password 1", "csrf_token": token})
-        fleet_page = opener.open(base + "/login", data.encode()).read().decode()
+        _, fleet_page = _sign_in(base, "fran", "fleet password 1")
         assert "Fleet" in fleet_page and "fran (fleet)" in fleet_page
     finally:
         proc.stop()
@@ -132,16 +142,9 @@ def test_the_scan_workers_a_claim_page_starts_end_with_serve(tmp_path):
         claim = add_claim(hub, conn)
         conn.close()
         assert _cli(cfg, "user", "add", "bea", "--role", "buyer", stdin="buyer password 1\n").returncode == 0
-        proc = helpers.Proc([str(BIN / "returns-hub"), "serve", "--config", str(cfg)],
-                            helpers.hub_env(CREDENTIALS_DIRECTORY=str(creds)), run / "serve.log").start()
+        proc, base = _serve(cfg, creds, run / "serve.log", port)
         try:
-            helpers.wait_ready(proc, "hub web:")
-            base = f"http://127.0.0.1:{port}"
-            helpers.wait_for(lambda: _ok(base + "/health"), 20, what="health")
-            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-            token = re.search(r'name="csrf_token" value="([^"]+)"', opener.open(base + "/login").read().decode()).group(1)
-            opener.open(base + "/login", urllib.parse.urlencode(
-                {"username": "bea", "password": "buyer password 1", "csrf_token": token}).encode())
+            opener, _ = _sign_in(base, "bea", "buyer password 1")
             assert "being checked" in opener.open(f"{base}/claims/{claim}").read().decode()
             workers = helpers.wait_for(lambda: _children(proc.pid), 30, what="scan workers started")
         finally:
