@@ -181,8 +181,7 @@ class Ingestor:
         self.store.sync_folders(files)
         if files:  # the fault tests stop a worker between a photo's writes
             failpoint("after_file_write")
-        with hubdb.write(self.conn):
-            outcomes = [self._apply(p) for p in batch]
+        outcomes = self._write(batch)
         if files:
             failpoint("after_commit")
         for p, o in zip(batch, outcomes):
@@ -191,6 +190,25 @@ class Ingestor:
             elif p.header is not None and not o.duplicate:
                 log.debug("stored photo %s from %s (%d bytes)", p.msg_id, p.kiosk, p.header.size)
         return outcomes
+
+    def _write(self, batch: list[Pending]) -> list[Outcome | None]:
+        """One transaction for the batch. If a message in it cannot be stored (a shape the checks let
+        through), each is written on its own and that one is rejected: one bad payload must not send the
+        others back for redelivery again and again. A database that cannot write (locked, full, I/O) is
+        not a payload's fault: that is raised, and the broker redelivers."""
+        try:
+            with hubdb.write(self.conn):
+                return [self._apply(p) for p in batch]
+        except sqlite3.OperationalError:
+            raise
+        except Exception as e:
+            if len(batch) > 1:
+                return [o for p in batch for o in self._write([p])]
+            p = batch[0]
+            log.exception("could not store %s from %s", p.msg_id, p.kiosk)
+            p.reject = ("unstorable", f"could not be stored: {type(e).__name__}: {e}"[:300])
+            with hubdb.write(self.conn):
+                return [self._apply(p)]
 
     def _apply(self, p: Pending) -> Outcome | None:
         if p.reject is not None:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import re
 import socket
 import struct
 import uuid
@@ -146,11 +148,53 @@ class PhotoHeader:
         h = cls(**known)
         if not isinstance(h.photo_id, str) or not 8 <= len(h.photo_id) <= 64 or not h.photo_id.isalnum():
             raise WireError("bad_header", "photo_id must be 8-64 letters/digits")
-        if not isinstance(h.size, int) or h.size < 0:
+        if not _is_int(h.size) or h.size < 0:
             raise WireError("bad_header", "size must be a non-negative integer")
-        if not isinstance(h.item, int) or h.item < 1:
+        if not _is_int(h.item) or h.item < 1:
             raise WireError("bad_header", "item must be a positive integer")
+        if not isinstance(h.sha256, str) or not re.fullmatch(r"[0-9a-f]{64}", h.sha256):
+            raise WireError("bad_header", "sha256 must be 64 lower-case hex digits")
+        if h.verdict not in VERDICTS:
+            raise WireError("bad_header", f"verdict must be one of {', '.join(VERDICTS)}")
+        check_fields(h.to_dict(), _HEADER_FIELDS, "bad_header")
+        if not all(isinstance(r, str) for r in h.reasons):
+            raise WireError("bad_header", "reasons must be a list of text")
+        if not all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
+                   and math.isfinite(v) for k, v in h.scores.items()):
+            raise WireError("bad_header", "scores must map names to finite numbers")
         return h
+
+
+VERDICTS = ("accepted", "override")
+_TEXT = 200  # longest text field a kiosk sends (a return reference, a category, a time stamp)
+_NOTE = 2000  # a worker's note on an item
+# field → (types it may have, None allowed): everything a header or event carries into the hub's rows
+_HEADER_FIELDS = {"kiosk": (str, False), "return_ref": (str, False), "captured_at": (str, False),
+                  "category": (str, True), "model_version": (str, True), "reasons": (list, False),
+                  "scores": (dict, False), "label_check": (dict, True), "extra": (dict, False)}
+_EVENT_FIELDS = {"return_ref": (str, True), "session_id": (str, True), "category": (str, True),
+                 "note": (str, True), "photo_ids": (list, True), "overrides": (list, True),
+                 "item": (int, True), "items": (int, True), "outcome": (str, True)}
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_fields(d: dict[str, Any], fields: dict[str, tuple[type, bool]], reason: str) -> None:
+    """Each known field has its type (text no longer than a kiosk ever sends): a payload that says
+    otherwise is refused here, with its reason, rather than failing the hub's transaction later."""
+    for name, (kind, nullable) in fields.items():
+        if name not in d:
+            continue
+        v = d[name]
+        if v is None and nullable:
+            continue
+        if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
+            raise WireError(reason, f"{name} must be {kind.__name__}" + (" or null" if nullable else ""))
+        limit = _NOTE if name == "note" else _TEXT
+        if kind is str and len(v) > limit:
+            raise WireError(reason, f"{name} is longer than {limit} characters")
 
 
 def encode_photo(header: PhotoHeader, jpeg: bytes) -> bytes:
@@ -225,6 +269,9 @@ def decode_event(payload: bytes) -> dict[str, Any]:
         raise WireError("bad_event", f"unknown type {d['type']!r}")
     if not d["event_id"].isalnum() or len(d["event_id"]) > 64:
         raise WireError("bad_event", "event_id must be letters/digits")
+    check_fields(d, {"kiosk": (str, False), "at": (str, False), **_EVENT_FIELDS}, "bad_event")
+    if not all(isinstance(x, str) for x in (d.get("photo_ids") or []) + (d.get("overrides") or [])):
+        raise WireError("bad_event", "photo_ids must be a list of text")
     return d
 
 

@@ -1,6 +1,7 @@
 """Every bad payload is refused with a reason and an ack, counted, and leaves no half record."""
 
 import json
+import queue
 import struct
 
 import pytest
@@ -109,3 +110,38 @@ def test_same_photo_id_with_other_bytes_is_a_conflict(peer):
     peer.publish(TOPICS.photos("kiosk-a"), wire.encode_photo(h, other))
     ack = json.loads(peer.next(15)[1])
     assert (ack["status"], ack["reason"]) == ("rejected", "photo_id_conflict")
+
+
+def _header_payload(jpeg: bytes, **fields) -> tuple[str, bytes]:
+    """A payload whose header carries fields of the wrong type, framed as a kiosk would frame it."""
+    pid = wire.new_id()
+    head = {"photo_id": pid, "kiosk": "kiosk-a", "return_ref": "RMA-X", "sha256": wire.sha256_hex(jpeg),
+            "size": len(jpeg), "captured_at": wire.utcnow(), **fields}
+    raw = json.dumps(head).encode()
+    return pid, struct.pack(">2sBI", wire.MAGIC, wire.SCHEMA_VERSION, len(raw)) + raw + jpeg
+
+
+def test_headers_and_events_of_the_wrong_shape_are_refused_and_stall_nothing(peer, hub_config):
+    """A field of the wrong type used to pass the checks and fail the hub's transaction, which sent the
+    whole batch back for redelivery again and again. Now each is refused with its reason, at once."""
+    bad_photos = [_header_payload(GOOD, return_ref=["RMA-X"]), _header_payload(GOOD, category={"a": 1}),
+                  _header_payload(GOOD, captured_at=1234), _header_payload(GOOD, verdict="maybe"),
+                  _header_payload(GOOD, scores={"blurry": "high"}), _header_payload(GOOD, item=True),
+                  _header_payload(GOOD, return_ref="R" * 5000)]
+    for pid, payload in bad_photos:
+        peer.publish(TOPICS.photos("kiosk-a"), payload)
+        ack = json.loads(peer.next(15)[1])
+        assert (ack["photo_id"], ack["status"], ack["reason"]) == (pid, "rejected", "bad_header")
+    ev = {"event_id": wire.new_id(), "type": "item_finished", "kiosk": "kiosk-a", "at": wire.utcnow(),
+          "return_ref": ["RMA-X"], "photo_ids": [1, 2]}
+    peer.publish(TOPICS.events("kiosk-a"), wire.encode_event(ev))
+    ack = json.loads(peer.next(15)[1])
+    assert (ack["event_id"], ack["status"], ack["reason"]) == (ev["event_id"], "rejected", "bad_event")
+    pid, payload = _payload(GOOD)
+    peer.publish(TOPICS.photos("kiosk-a"), payload)
+    assert json.loads(peer.next(15)[1])["status"] == "stored"
+    with pytest.raises(queue.Empty):  # acked once, not again and again by redelivery
+        peer.next(3)
+    stats = json.loads(helpers.hub_cli(hub_config, "stats", "--json").stdout)
+    assert (stats["photos"], stats["duplicates_absorbed"]) == (1, 0)
+    assert stats["rejects_by_reason"] == {"bad_header": len(bad_photos), "bad_event": 1}

@@ -134,3 +134,21 @@ def test_a_batch_commits_together_and_acks_each_message_in_order(ingestor):
     assert [(o.status, o.duplicate) for o in again] == [("stored", True), ("stored", True)]
     assert conn.execute("SELECT count(*) FROM photos").fetchone()[0] == 2
     assert json.loads(conn.execute("SELECT header FROM photos WHERE photo_id = ?", (b,)).fetchone()[0])["size"] == len(other)
+
+
+def test_a_message_that_cannot_be_stored_is_refused_alone_and_the_rest_commit(ingestor):
+    """Should a payload ever pass the checks yet fail its insert, the batch is written one by one: that
+    one is rejected (`unstorable`), the others are stored, and nothing is left for endless redelivery."""
+    t = wire.Topics()
+    a, pa = _photo(GOOD)
+    b, pb = _photo(encode_jpeg(desk_photo(5, 320, 240)))
+    _, pc = _photo(encode_jpeg(desk_photo(6, 320, 240)))
+    batch = [ingestor.prepare(t.photos("kiosk-a"), p) for p in (pa, pc, pb)]
+    batch[1].header.return_ref = ["not", "text"]  # a shape SQLite cannot bind
+    outcomes = ingestor.commit(batch)
+    assert [(o.msg_id, o.status, o.reason) for o in outcomes] == [
+        (a, "stored", ""), (batch[1].msg_id, "rejected", "unstorable"), (b, "stored", "")]
+    conn = ingestor.conn
+    assert {r[0] for r in conn.execute("SELECT photo_id FROM photos")} == {a, b}
+    assert [tuple(r) for r in conn.execute("SELECT msg_id, reason FROM ingest_rejects")] == [
+        (batch[1].msg_id, "unstorable")]
