@@ -46,7 +46,9 @@ class PhotoStore:
         p = self.path(sha256)
         if p.exists() and p.stat().st_size == len(data):
             return p  # only a renamed, fsynced file has the final name; its folder is synced again below
-        p.parent.mkdir(exist_ok=True)
+        if not p.parent.is_dir():
+            p.parent.mkdir(exist_ok=True)
+            wire.fsync_dir(self.root)  # the new folder's own entry must survive a power cut too
         wire.durable_write(p, data, sync_folder=False)
         return p
 

@@ -99,6 +99,9 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
+SWEEP_MIN_AGE_S = 60
+
+
 class Outbox:
     def __init__(self, data_dir: Path, *, max_photo_bytes: int = 8_000_000, min_free_mb: int = 200):
         self.data_dir = Path(data_dir)
@@ -238,24 +241,35 @@ class Outbox:
                 conn.execute("UPDATE ledger SET acked_at = ?, status = ?, reason = ? WHERE id = ?",
                              (now, status, reason, msg_id))
                 files.append((row[0], msg_id, status, reason))
+        kept = False
         for name, msg_id, status, reason in files:
             path = self.files / name
             if status == wire.STATUS_REJECTED:
                 # The hub refused it; keep the bytes for the operator rather than lose the photo.
                 os.replace(path, self.rejected / name)
+                kept = True
                 log.warning("hub rejected %s: %s (kept in %s)", msg_id, reason, self.rejected)
             else:
                 path.unlink(missing_ok=True)
+        if kept:  # the move is durable in both folders before a restart's sweep could look
+            wire.fsync_dir(self.rejected)
+            wire.fsync_dir(self.files)
         return applied
 
     # --- housekeeping --------------------------------------------------------------------------
 
-    def sweep(self) -> int:
-        """At start: drop temp files and payload files whose row never committed."""
+    def sweep(self, min_age_s: float = SWEEP_MIN_AGE_S) -> int:
+        """At start: drop temp files and payload files whose row never committed. Only files older than
+        `min_age_s`: another process (the station, while `returns-kiosk status` looks) may be between a
+        file and its row, and a photo the desk has called saved must never lose its file."""
         known = {r[0] for r in self._conn().execute("SELECT file FROM outbox")}
-        removed = 0
+        removed, cutoff = 0, time.time() - min_age_s
         for p in self.files.iterdir():
-            if p.name not in known:
+            try:
+                stale = p.name not in known and p.stat().st_mtime <= cutoff
+            except FileNotFoundError:  # a temp file renamed meanwhile
+                continue
+            if stale:
                 p.unlink(missing_ok=True)
                 removed += 1
         missing = [f for f in known if not (self.files / f).exists()]

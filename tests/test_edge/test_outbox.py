@@ -1,9 +1,15 @@
 """The outbox: a photo is on disk before "saved", leaves only on the hub's ack, and survives restarts."""
 
+import os
+import subprocess
+import sys
+import time
+
 import pytest
 
 from edge import wire
 from edge.outbox import DiskFull, Outbox, PhotoTooLarge
+from tests import helpers
 
 
 def _header(jpeg, ref="RMA-1"):
@@ -41,11 +47,31 @@ def test_queue_survives_restart_and_orphans_are_swept(tmp_path):
     ob.add_photo(_header(jpeg), jpeg)
     ob.close()
     # a file whose row never committed (power cut between the two writes) and a stray temp file
-    (tmp_path / "outbox" / "deadbeef.photo").write_bytes(b"half")
-    (tmp_path / "outbox" / "x.photo.1234.tmp").write_bytes(b"half")
+    for name in ("deadbeef.photo", "x.photo.1234.tmp"):
+        (tmp_path / "outbox" / name).write_bytes(b"half")
+        os.utime(tmp_path / "outbox" / name, (time.time() - 120,) * 2)  # left by the last run
+    # a file another process has just written and is about to commit the row of: not an orphan
+    (tmp_path / "outbox" / "cafe0123.photo").write_bytes(b"whole")
     ob2 = Outbox(tmp_path, min_free_mb=0)
     assert ob2.stats()["outbox_depth"] == 1
-    assert len(list((tmp_path / "outbox").iterdir())) == 1
+    assert sorted(p.name for p in (tmp_path / "outbox").iterdir() if not p.name.startswith("cafe")) == [
+        ob2.ledger()[0]["id"] + ".photo"]
+    assert (tmp_path / "outbox" / "cafe0123.photo").read_bytes() == b"whole"
+
+
+def test_status_while_the_station_saves_never_takes_a_photos_file(tmp_path):
+    """`returns-kiosk status` opens the outbox while the station writes to it: a file whose row is a
+    moment away must survive it, or the desk's "saved" photo would never be sent."""
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'kiosk_id = "k1"\ndata_dir = "{tmp_path / "data"}"\n[outbox]\nmin_free_mb = 0\n')
+    ob = Outbox(tmp_path / "data", min_free_mb=0)
+    pending = tmp_path / "data" / "outbox" / "0a1b2c3d4e5f.photo"  # written, its row not yet committed
+    pending.write_bytes(b"payload")
+    r = subprocess.run([sys.executable, "-m", "edge.cli", "status", "--config", str(cfg), "--json"],
+                       capture_output=True, text=True, timeout=60, cwd=helpers.ROOT)
+    assert r.returncode == 0, r.stderr
+    assert pending.read_bytes() == b"payload"
+    ob.close()
 
 
 def test_oversize_photo_is_a_clear_error_and_nothing_is_queued(tmp_path):
