@@ -6,7 +6,6 @@ decompression bomb or a truncated file is refused as `unreadable` instead of rai
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from dataclasses import dataclass, field
@@ -14,13 +13,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from edge.quality import features
+from edge.quality.decode import DecodeError, decode, image_size, looks_complete, reduction
 from edge.quality.model import PRESENCE_OUTPUTS, GateModel
 from edge.quality.verdict import MESSAGES, Verdict
 
-JPEG_FORMATS = ("JPEG", "MPO")  # MPO: a phone's JPEG with a second picture after the first
 PRESENCE_OFF_NOTICE = ("no empty-desk reference yet: item presence is not checked "
                        "(run `returns-kiosk calibrate`)")
 
@@ -34,36 +32,6 @@ class GateThresholds:
     min_height: int = 480
     max_pixels: int = 100_000_000
     max_side: int = 30_000
-
-
-def _reduced_flag(width: int, height: int) -> int:
-    """The largest JPEG DCT downscale that still leaves at least the analysis size to work on."""
-    for factor, flag in ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4),
-                         (2, cv2.IMREAD_REDUCED_COLOR_2)):
-        if max(width, height) // factor >= features.ANALYSIS_SIDE:
-            return flag
-    return cv2.IMREAD_COLOR
-
-
-def image_size(data: bytes) -> tuple[str, int, int] | None:
-    """(format, width, height) read from the header only; None when it is not an image we know."""
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            return im.format or "", int(im.size[0]), int(im.size[1])
-    except Image.DecompressionBombError:  # Pillow's own header check, far over our limit too
-        return "", 0, 0
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        return None
-
-
-def looks_complete(fmt: str, data: bytes) -> bool:
-    """A JPEG ends with EOI and a PNG with IEND; a cut-off upload does not (OpenCV would pad it grey)."""
-    if fmt in JPEG_FORMATS:
-        end = data.rfind(b"\xff\xd9")  # phones pad after it with zeros, sometimes for hundreds of KB
-        return end > 0 and not data[end + 2:].strip(b"\0\r\n")
-    if fmt == "PNG":
-        return b"IEND" in data[-32:]
-    return True
 
 
 class Gate:
@@ -154,10 +122,10 @@ class Gate:
             return self._unreadable(t0, f"{w}x{h} pixels is over the limit" if w * h else "pixels over the limit")
         if not looks_complete(fmt, data):
             return self._unreadable(t0, "truncated file")
-        flag = _reduced_flag(w, h) if fmt in JPEG_FORMATS else cv2.IMREAD_COLOR
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
-        if img is None:
-            return self._unreadable(t0, "cannot decode")
+        try:
+            img, (w, h) = decode(data, fmt, w, h, reduction(w, h, features.ANALYSIS_SIDE))
+        except DecodeError as e:  # a JPEG cut and its end marker put back, bad Huffman codes: the hub refuses it too
+            return self._unreadable(t0, f"corrupt picture: {e}")
         v = self.check(img, full_size=(w, h))
         v.ms = round((time.perf_counter() - t0) * 1000, 3)
         return v
