@@ -9,6 +9,7 @@ kiosk accepts is one the hub accepts.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -99,3 +100,34 @@ def decode(data: bytes, fmt: str, width: int, height: int, factor: int = 1) -> t
     if img is None:
         raise DecodeError("cannot decode")
     return img, (img.shape[1], img.shape[0])
+
+
+def read_file(path: Path | str, max_bytes: int) -> bytes:
+    """A file's bytes, refusing one too large to be a photo before reading it."""
+    try:
+        p = Path(path)
+        if p.stat().st_size > max_bytes:
+            raise DecodeError("file too large")
+        return p.read_bytes()
+    except OSError as e:
+        raise DecodeError(e.strerror or "cannot read") from None
+
+
+def read_image(data: bytes, *, max_pixels: int, max_side: int, side: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """Checked from the header (size limits, completeness) before any pixel is decoded, then decoded so that
+    the longest side is still at least `side`; returns the pixels and the full (width, height) upright."""
+    if not data:
+        raise DecodeError("empty file")
+    info = image_size(data)
+    if info is None:
+        raise DecodeError("not an image")
+    fmt, w, h = info
+    if w <= 0 or h <= 0 or w > max_side or h > max_side or w * h > max_pixels:
+        size = f"{w}x{h} pixels is" if w * h else "its size is"  # Pillow refuses a bomb before naming its size
+        raise DecodeError(f"{size} over the limit ({max_pixels:,} pixels, {max_side:,} a side)")
+    if not looks_complete(fmt, data):
+        raise DecodeError("truncated file")
+    try:
+        return decode(data, fmt, w, h, reduction(w, h, side))
+    except DecodeError as e:  # a JPEG cut and its end marker put back, bad Huffman codes: the hub refuses it too
+        raise DecodeError(f"corrupt picture: {e}") from None

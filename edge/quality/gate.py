@@ -11,11 +11,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from edge.quality import features
-from edge.quality.decode import DecodeError, decode, image_size, looks_complete, reduction
+from edge.quality.decode import DecodeError, read_file, read_image
 from edge.quality.model import PRESENCE_OUTPUTS, GateModel
 from edge.quality.verdict import MESSAGES, Verdict
 
@@ -84,11 +83,12 @@ class Gate:
         return self.model.version
 
     def set_reference(self, reference: np.ndarray | Path | str) -> None:
+        """The empty-desk picture; a file is held to the same limits as a photo (ValueError saying why)."""
         if not isinstance(reference, np.ndarray):
-            img = cv2.imread(str(reference), cv2.IMREAD_COLOR)
-            if img is None:
-                raise ValueError(f"{reference}: the empty-desk reference is not a readable image")
-            reference = img
+            try:
+                reference = self._read(read_file(reference, 4 * self.thresholds.max_pixels))[0]
+            except DecodeError as e:
+                raise ValueError(f"{reference}: the empty-desk reference is not a readable image ({e})") from None
         self.reference = features.presence_image(features.analysis_gray(reference))
         self.notice = ""
 
@@ -111,35 +111,25 @@ class Gate:
 
     def check_bytes(self, data: bytes) -> Verdict:
         t0 = time.perf_counter()
-        if not data:
-            return self._unreadable(t0, "empty file")
-        info = image_size(data)
-        if info is None:
-            return self._unreadable(t0, "not an image")
-        fmt, w, h = info
-        th = self.thresholds
-        if w <= 0 or h <= 0 or w > th.max_side or h > th.max_side or w * h > th.max_pixels:
-            return self._unreadable(t0, f"{w}x{h} pixels is over the limit" if w * h else "pixels over the limit")
-        if not looks_complete(fmt, data):
-            return self._unreadable(t0, "truncated file")
         try:
-            img, (w, h) = decode(data, fmt, w, h, reduction(w, h, features.ANALYSIS_SIDE))
-        except DecodeError as e:  # a JPEG cut and its end marker put back, bad Huffman codes: the hub refuses it too
-            return self._unreadable(t0, f"corrupt picture: {e}")
-        v = self.check(img, full_size=(w, h))
+            img, size = self._read(data)
+        except DecodeError as e:
+            return self._unreadable(t0, str(e))
+        v = self.check(img, full_size=size)
         v.ms = round((time.perf_counter() - t0) * 1000, 3)
         return v
 
     def check_file(self, path: Path | str) -> Verdict:
         t0 = time.perf_counter()
         try:
-            p = Path(path)
-            if p.stat().st_size > 4 * self.thresholds.max_pixels:
-                return self._unreadable(t0, "file too large")
-            data = p.read_bytes()
-        except OSError as e:
-            return self._unreadable(t0, e.strerror or "cannot read")
+            data = read_file(path, 4 * self.thresholds.max_pixels)
+        except DecodeError as e:
+            return self._unreadable(t0, str(e))
         return self.check_bytes(data)
+
+    def _read(self, data: bytes) -> tuple[np.ndarray, tuple[int, int]]:
+        th = self.thresholds
+        return read_image(data, max_pixels=th.max_pixels, max_side=th.max_side, side=features.ANALYSIS_SIDE)
 
     # --- the judgement -------------------------------------------------------------------------
     def _judge(self, image: np.ndarray, t0: float, reasons: list[str]) -> Verdict:

@@ -1,7 +1,9 @@
 """`returns-kiosk check` and `returns-kiosk calibrate`, driven as an operator would."""
 
 import json
+import struct
 import subprocess
+import zlib
 
 import cv2
 import numpy as np
@@ -52,6 +54,36 @@ def test_check_plain_text_without_reference(tmp_path):
     assert kiosk("check", str(good)).returncode == 0
     bad_ref = kiosk("check", "--reference", str(tmp_path / "nope.jpg"), str(good))
     assert bad_ref.returncode == 2 and "reference" in bad_ref.stderr
+
+
+def _png_bomb(path, side=30_000):
+    """A 110 KB PNG of a 1-bit 30000x30000 picture: decoded to BGR it would take 2.7 GB."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    z = zlib.compressobj(9)
+    body = b"".join(z.compress(bytes(1 + side // 8)) for _ in range(side)) + z.flush()
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0))
+                     + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+
+
+def test_check_refuses_a_bomb_reference_before_decoding_it(tmp_path):
+    good = tmp_path / "good.jpg"
+    good.write_bytes(encode_jpeg(desk_photo(7202, 1280, 960)))
+    _png_bomb(tmp_path / "bomb.png")
+    r = kiosk("check", "--json", "--reference", str(tmp_path / "bomb.png"), str(good))
+    assert (r.returncode, r.stdout) == (2, "")
+    assert "Traceback" not in r.stderr and "cv2.error" not in r.stderr
+    [line] = r.stderr.splitlines()
+    assert line.startswith(f"error: {tmp_path / 'bomb.png'}: the empty-desk reference is not a readable image")
+    assert "over the limit (100,000,000 pixels" in line
+    # the same file as a photo is unreadable, and a half-cut JPEG reference is refused like a photo
+    r = kiosk("check", "--json", str(tmp_path / "bomb.png"))
+    assert r.returncode == 1 and json.loads(r.stdout)["reasons"] == ["unreadable"]
+    (tmp_path / "half.jpg").write_bytes(good.read_bytes()[: good.stat().st_size // 2] + b"\xff\xd9")
+    r = kiosk("check", "--reference", str(tmp_path / "half.jpg"), str(good))
+    assert r.returncode == 2 and "corrupt picture" in r.stderr and "Traceback" not in r.stderr
+    r = kiosk("check", "--json", str(tmp_path / "half.jpg"))
+    assert json.loads(r.stdout)["reasons"] == ["unreadable"] and "corrupt" in json.loads(r.stdout)["messages"]["unreadable"]
 
 
 def _station(tmp_path, frames):
