@@ -20,6 +20,8 @@ from edge.quality.verdict import MESSAGES, Verdict
 
 PRESENCE_OFF_NOTICE = ("no empty-desk reference yet: item presence is not checked "
                        "(run `returns-kiosk calibrate`)")
+RECALIBRATE_NOTICE = ("the station was calibrated for another gate model: its desk noise is not allowed for "
+                      "(run `returns-kiosk calibrate`)")
 
 
 @dataclass
@@ -53,18 +55,22 @@ class Gate:
         """Switch to another model (one the hub pushed). Loaded and checked first, then swapped in one
         step, so a check already running finishes on the old model; a bad file leaves the old one."""
         model = GateModel(path)
-        self.station_prob = {}  # fitted for the old model
         self.model, self.prob = model, {**model.thresholds, **self.thresholds.probability}
+        if self.presence_floor != (0, 0):
+            self.presence_floor = (0, 0)  # fitted for the old model
+            self.notice = RECALIBRATE_NOTICE
 
-    station_prob: dict[str, float] = {}  # what calibration fitted for this model (station.json)
+    presence_floor: tuple[int, int] = (0, 0)  # the desk's own noise, fitted by calibration (station.json)
 
     def set_thresholds(self, probability: dict[str, float]) -> None:
-        """New per-reason thresholds from config (a hub push), over the model's and the station's."""
+        """New per-reason thresholds from config (a hub push), over the model's."""
         self.thresholds.probability = dict(probability)
-        self.prob = {**self.model.thresholds, **self.station_prob, **self.thresholds.probability}
+        self.prob = {**self.model.thresholds, **self.thresholds.probability}
 
     @classmethod
     def from_config(cls, cfg) -> "Gate":
+        """The station's gate: the model's thresholds with kiosk.toml's over them, read now (so one removed
+        from kiosk.toml no longer applies), and what calibration fitted for this desk and this model."""
         g = cfg.gate
         reference = g.reference or cfg.data_dir / "gate" / "reference.png"
         station_file = cfg.data_dir / "gate" / "station.json"
@@ -72,10 +78,12 @@ class Gate:
         th = GateThresholds(probability=dict(g.thresholds), min_width=g.min_width, min_height=g.min_height,
                             max_pixels=g.max_pixels)
         gate = cls(reference if Path(reference).exists() else None, th, g.model_path, presence=g.presence)
-        # station thresholds were fitted for one model; a newer model brings its own
-        if station.get("model_version") == gate.model_version:
-            gate.station_prob = dict(station.get("thresholds", {}))
-            gate.prob = {**gate.prob, **gate.station_prob, **g.thresholds}
+        fitted = station.get("presence_floor")
+        if fitted and gate.reference is not None:
+            if station.get("model_version") == gate.model_version:
+                gate.presence_floor = (int(fitted["tone"]), int(fitted["texture"]))
+            else:  # a newer model may read the desk differently
+                gate.notice = RECALIBRATE_NOTICE
         return gate
 
     @property
@@ -136,8 +144,8 @@ class Gate:
         g = features.analysis_gray(image)
         q = features.quality_features(g, image)
         with_presence = self.reference is not None
-        p = (features.presence_features(features.presence_image(g), self.reference) if with_presence
-             else np.zeros(len(features.PRESENCE_NAMES), np.float32))
+        p = (features.presence_features(features.presence_image(g), self.reference, self.presence_floor)
+             if with_presence else np.zeros(len(features.PRESENCE_NAMES), np.float32))
         probs = self.model.run(q, p)
         if not with_presence:
             for k in PRESENCE_OUTPUTS:
