@@ -4,8 +4,9 @@
 #
 #   sudo systemd/install-kiosk.sh /path/to/NAME.tar.gz [--screen]
 #
-# picamera2, evdev, numpy, OpenCV and gpiozero come from apt: pip's numpy 2 breaks apt's simplejpeg,
-# which picamera2 needs, so the venv sees the system packages and pip never installs numpy.
+# picamera2, evdev, numpy, OpenCV, gpiozero and simplejpeg come from apt: pip's numpy 2 breaks apt's
+# simplejpeg, which picamera2 and the gate need, so the venv sees the system packages and pip installs
+# neither numpy nor simplejpeg.
 # systemd/kiosk-requirements.py splits pyproject's dependencies between apt and pip.
 # Upgrading: run it again after `git pull`; an existing /etc/returns-desk/kiosk.toml is kept
 # (install-kiosk-bundle.sh).

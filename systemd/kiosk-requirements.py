@@ -16,6 +16,7 @@ FROM_APT = {
     "numpy": "python3-numpy",
     "opencv-python-headless": "python3-opencv",
     "gpiozero": "python3-gpiozero",  # Raspberry Pi OS's 2.x, wired to python3-lgpio for the Pi 5
+    "simplejpeg": "python3-simplejpeg",  # the one picamera2 is built with; pip's would shadow it
 }
 
 

@@ -49,7 +49,11 @@ def cmd_calibrate(args) -> int:
     if args.json:
         print(json.dumps(result, sort_keys=True))
     elif result["ok"]:
-        print(f"calibrated: reference {result['reference']}, brightness {result['lighting']['brightness']}")
+        floor = result["presence_floor"]
+        print(f"calibrated: reference {result['reference']}, brightness {result['lighting']['brightness']}, "
+              f"desk noise floor {floor['tone']} (tone) {floor['texture']} (texture) grey levels")
+        if "notice" in result:
+            print(result["notice"])
     else:
         for msg in result["lighting"]["messages"].values():
             print(f"lighting: {msg}")
@@ -57,6 +61,14 @@ def cmd_calibrate(args) -> int:
             print(result["notice"])
         print("not calibrated: nothing written")
     return 0 if result["ok"] else 1
+
+
+def _frames(text: str) -> int:
+    import argparse
+
+    if not text.isdigit() or not 1 <= int(text) <= 50:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of frames from 1 to 50")
+    return int(text)
 
 
 def register(sub) -> None:
@@ -69,8 +81,12 @@ def register(sub) -> None:
     s.add_argument("--model", help="gate model (default: models/gate.onnx)")
     s.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("calibrate", help="take the empty-desk reference and fit this station's thresholds")
+    s = sub.add_parser("calibrate", help="take the empty-desk reference and fit this station's item-presence threshold",
+                       description="Take FRAMES captures of the empty desk: their median is the reference, their "
+                                   "differences from each other the desk's noise, which raises the difference "
+                                   "that counts as 'an item is there' by as much (the presence floor). kiosk.toml's thresholds are not copied: they apply when "
+                                   "the gate loads. Exit 1 (nothing written) on bad light or an unsteady desk.")
     s.add_argument("--config", required=True)
-    s.add_argument("--frames", type=int, default=5, help="captures of the empty desk to combine")
+    s.add_argument("--frames", type=_frames, default=5, help="captures of the empty desk (at least 2 to measure noise)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_calibrate)

@@ -157,18 +157,33 @@ def _edges(changed: np.ndarray) -> tuple[float, float]:
     return band, max(float(s.mean()) for s in sides)
 
 
-def presence_features(small: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """How much of the zone differs from the empty desk, in the centre and along the edges."""
+def presence_diff(small: np.ndarray, reference: np.ndarray, floor: tuple[int, int] = (0, 0)) -> tuple[np.ndarray, np.ndarray]:
+    """How far each pixel of the small copy is from the empty desk, in tone (brightness matched) and texture,
+    less the desk's own frame-to-frame noise (`floor`, grey levels, fitted at calibration)."""
     tone, tex = small[..., 0], small[..., 1]
     ref_tone, ref_tex = reference[..., 0], reference[..., 1]
     # match overall brightness first, so a dimmer ring light is not mistaken for an item
     m_s, m_r = float(tone.mean()) + 1, float(ref_tone.mean()) + 1
     d = cv2.absdiff(cv2.convertScaleAbs(tone, alpha=m_r / m_s), ref_tone)
+    d_tex = cv2.absdiff(tex, ref_tex)
+    if floor[0] or floor[1]:
+        d, d_tex = cv2.subtract(d, floor[0]), cv2.subtract(d_tex, floor[1])
+    return d, d_tex
+
+
+def presence_features(small: np.ndarray, reference: np.ndarray, floor: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """How much of the zone differs from the empty desk, in the centre and along the edges.
+
+    The model was trained on desks that were steady between frames; on a desk whose light or stand moves
+    more, calibration measures by how much (`floor`) and that much is taken off every difference first,
+    so its empty frames look to the model as a steady desk's do.
+    """
+    d, d_tex = presence_diff(small, reference, floor)
     changed = d > 28
     h, w = d.shape
     b = max(2, round(0.05 * min(h, w)))
     band, side = _edges(changed)
-    t_changed = cv2.absdiff(tex, ref_tex) > 24
+    t_changed = d_tex > 24
     t_band, t_side = _edges(t_changed)
     return np.array([
         changed.mean(), (d > 60).mean(), changed[b:-b, b:-b].mean(), band, side,

@@ -6,23 +6,22 @@ decompression bomb or a truncated file is refused as `unreadable` instead of rai
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from edge.quality import features
+from edge.quality.decode import DecodeError, read_file, read_image
 from edge.quality.model import PRESENCE_OUTPUTS, GateModel
 from edge.quality.verdict import MESSAGES, Verdict
 
-JPEG_FORMATS = ("JPEG", "MPO")  # MPO: a phone's JPEG with a second picture after the first
 PRESENCE_OFF_NOTICE = ("no empty-desk reference yet: item presence is not checked "
                        "(run `returns-kiosk calibrate`)")
+RECALIBRATE_NOTICE = ("the station was calibrated for another gate model: its desk noise is not allowed for "
+                      "(run `returns-kiosk calibrate`)")
 
 
 @dataclass
@@ -34,36 +33,6 @@ class GateThresholds:
     min_height: int = 480
     max_pixels: int = 100_000_000
     max_side: int = 30_000
-
-
-def _reduced_flag(width: int, height: int) -> int:
-    """The largest JPEG DCT downscale that still leaves at least the analysis size to work on."""
-    for factor, flag in ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4),
-                         (2, cv2.IMREAD_REDUCED_COLOR_2)):
-        if max(width, height) // factor >= features.ANALYSIS_SIDE:
-            return flag
-    return cv2.IMREAD_COLOR
-
-
-def image_size(data: bytes) -> tuple[str, int, int] | None:
-    """(format, width, height) read from the header only; None when it is not an image we know."""
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            return im.format or "", int(im.size[0]), int(im.size[1])
-    except Image.DecompressionBombError:  # Pillow's own header check, far over our limit too
-        return "", 0, 0
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        return None
-
-
-def looks_complete(fmt: str, data: bytes) -> bool:
-    """A JPEG ends with EOI and a PNG with IEND; a cut-off upload does not (OpenCV would pad it grey)."""
-    if fmt in JPEG_FORMATS:
-        end = data.rfind(b"\xff\xd9")  # phones pad after it with zeros, sometimes for hundreds of KB
-        return end > 0 and not data[end + 2:].strip(b"\0\r\n")
-    if fmt == "PNG":
-        return b"IEND" in data[-32:]
-    return True
 
 
 class Gate:
@@ -86,18 +55,22 @@ class Gate:
         """Switch to another model (one the hub pushed). Loaded and checked first, then swapped in one
         step, so a check already running finishes on the old model; a bad file leaves the old one."""
         model = GateModel(path)
-        self.station_prob = {}  # fitted for the old model
         self.model, self.prob = model, {**model.thresholds, **self.thresholds.probability}
+        if self.presence_floor != (0, 0):
+            self.presence_floor = (0, 0)  # fitted for the old model
+            self.notice = RECALIBRATE_NOTICE
 
-    station_prob: dict[str, float] = {}  # what calibration fitted for this model (station.json)
+    presence_floor: tuple[int, int] = (0, 0)  # the desk's own noise, fitted by calibration (station.json)
 
     def set_thresholds(self, probability: dict[str, float]) -> None:
-        """New per-reason thresholds from config (a hub push), over the model's and the station's."""
+        """New per-reason thresholds from config (a hub push), over the model's."""
         self.thresholds.probability = dict(probability)
-        self.prob = {**self.model.thresholds, **self.station_prob, **self.thresholds.probability}
+        self.prob = {**self.model.thresholds, **self.thresholds.probability}
 
     @classmethod
     def from_config(cls, cfg) -> "Gate":
+        """The station's gate: the model's thresholds with kiosk.toml's over them, read now (so one removed
+        from kiosk.toml no longer applies), and what calibration fitted for this desk and this model."""
         g = cfg.gate
         reference = g.reference or cfg.data_dir / "gate" / "reference.png"
         station_file = cfg.data_dir / "gate" / "station.json"
@@ -105,10 +78,12 @@ class Gate:
         th = GateThresholds(probability=dict(g.thresholds), min_width=g.min_width, min_height=g.min_height,
                             max_pixels=g.max_pixels)
         gate = cls(reference if Path(reference).exists() else None, th, g.model_path, presence=g.presence)
-        # station thresholds were fitted for one model; a newer model brings its own
-        if station.get("model_version") == gate.model_version:
-            gate.station_prob = dict(station.get("thresholds", {}))
-            gate.prob = {**gate.prob, **gate.station_prob, **g.thresholds}
+        fitted = station.get("presence_floor")
+        if fitted and gate.reference is not None:
+            if station.get("model_version") == gate.model_version:
+                gate.presence_floor = (int(fitted["tone"]), int(fitted["texture"]))
+            else:  # a newer model may read the desk differently
+                gate.notice = RECALIBRATE_NOTICE
         return gate
 
     @property
@@ -116,11 +91,12 @@ class Gate:
         return self.model.version
 
     def set_reference(self, reference: np.ndarray | Path | str) -> None:
+        """The empty-desk picture; a file is held to the same limits as a photo (ValueError saying why)."""
         if not isinstance(reference, np.ndarray):
-            img = cv2.imread(str(reference), cv2.IMREAD_COLOR)
-            if img is None:
-                raise ValueError(f"{reference}: the empty-desk reference is not a readable image")
-            reference = img
+            try:
+                reference = self._read(read_file(reference, 4 * self.thresholds.max_pixels))[0]
+            except DecodeError as e:
+                raise ValueError(f"{reference}: the empty-desk reference is not a readable image ({e})") from None
         self.reference = features.presence_image(features.analysis_gray(reference))
         self.notice = ""
 
@@ -143,43 +119,33 @@ class Gate:
 
     def check_bytes(self, data: bytes) -> Verdict:
         t0 = time.perf_counter()
-        if not data:
-            return self._unreadable(t0, "empty file")
-        info = image_size(data)
-        if info is None:
-            return self._unreadable(t0, "not an image")
-        fmt, w, h = info
-        th = self.thresholds
-        if w <= 0 or h <= 0 or w > th.max_side or h > th.max_side or w * h > th.max_pixels:
-            return self._unreadable(t0, f"{w}x{h} pixels is over the limit" if w * h else "pixels over the limit")
-        if not looks_complete(fmt, data):
-            return self._unreadable(t0, "truncated file")
-        flag = _reduced_flag(w, h) if fmt in JPEG_FORMATS else cv2.IMREAD_COLOR
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
-        if img is None:
-            return self._unreadable(t0, "cannot decode")
-        v = self.check(img, full_size=(w, h))
+        try:
+            img, size = self._read(data)
+        except DecodeError as e:
+            return self._unreadable(t0, str(e))
+        v = self.check(img, full_size=size)
         v.ms = round((time.perf_counter() - t0) * 1000, 3)
         return v
 
     def check_file(self, path: Path | str) -> Verdict:
         t0 = time.perf_counter()
         try:
-            p = Path(path)
-            if p.stat().st_size > 4 * self.thresholds.max_pixels:
-                return self._unreadable(t0, "file too large")
-            data = p.read_bytes()
-        except OSError as e:
-            return self._unreadable(t0, e.strerror or "cannot read")
+            data = read_file(path, 4 * self.thresholds.max_pixels)
+        except DecodeError as e:
+            return self._unreadable(t0, str(e))
         return self.check_bytes(data)
+
+    def _read(self, data: bytes) -> tuple[np.ndarray, tuple[int, int]]:
+        th = self.thresholds
+        return read_image(data, max_pixels=th.max_pixels, max_side=th.max_side, side=features.ANALYSIS_SIDE)
 
     # --- the judgement -------------------------------------------------------------------------
     def _judge(self, image: np.ndarray, t0: float, reasons: list[str]) -> Verdict:
         g = features.analysis_gray(image)
         q = features.quality_features(g, image)
         with_presence = self.reference is not None
-        p = (features.presence_features(features.presence_image(g), self.reference) if with_presence
-             else np.zeros(len(features.PRESENCE_NAMES), np.float32))
+        p = (features.presence_features(features.presence_image(g), self.reference, self.presence_floor)
+             if with_presence else np.zeros(len(features.PRESENCE_NAMES), np.float32))
         probs = self.model.run(q, p)
         if not with_presence:
             for k in PRESENCE_OUTPUTS:

@@ -48,7 +48,8 @@ def pip_requirements(tmp_path) -> list[str]:
 
 
 def test_every_runtime_dependency_comes_from_pip_or_apt(tmp_path):
-    from_apt = {"numpy": "python3-numpy", "opencv-python-headless": "python3-opencv", "gpiozero": "python3-gpiozero"}
+    from_apt = {"numpy": "python3-numpy", "opencv-python-headless": "python3-opencv", "gpiozero": "python3-gpiozero",
+                "simplejpeg": "python3-simplejpeg"}
     deps = [Requirement(d) for d in tomllib.loads((helpers.ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
     pip = {Requirement(r).name.lower(): str(Requirement(r).specifier) for r in pip_requirements(tmp_path) if r}
     apt = apt_packages()
@@ -56,13 +57,15 @@ def test_every_runtime_dependency_comes_from_pip_or_apt(tmp_path):
     missing = [str(d) for d in deps if d.name.lower() not in pip and from_apt.get(d.name.lower()) not in apt]
     assert not missing, f"neither pip nor apt installs {missing}"
     assert pip["zxing-cpp"] == str(next(d for d in deps if d.name == "zxing-cpp").specifier)
-    # pip's numpy 2 (and the OpenCV wheels that need it) would break apt's picamera2/simplejpeg
-    assert not {"numpy", "opencv-python-headless", "opencv-python"} & set(pip)
-    assert {"python3-numpy", "python3-opencv"} <= apt
-    # nor does the hub's side belong on a Pi: its simplejpeg wheel would shadow apt's, which picamera2 needs
+    # pip's numpy 2 (and the OpenCV wheels that need it) would break apt's picamera2/simplejpeg, and pip's
+    # simplejpeg wheel would shadow apt's, which picamera2 is built with: the gate's comes from apt too
+    assert "simplejpeg" in {d.name.lower() for d in deps}
+    assert not {"numpy", "opencv-python-headless", "opencv-python", "simplejpeg"} & set(pip)
+    assert {"python3-numpy", "python3-opencv", "python3-simplejpeg"} <= apt
+    # nor does the hub's side belong on a Pi
     hub = {Requirement(d).name.lower() for d in
            tomllib.loads((helpers.ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["hub"]}
-    assert "simplejpeg" in hub and not hub & set(pip)
+    assert not hub & set(pip)
 
 
 def test_returns_kiosk_starts_without_zxing_cpp(tmp_path, sample_photos):

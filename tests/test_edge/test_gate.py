@@ -12,6 +12,7 @@ from edge.quality import MESSAGES, REASONS, Gate, Verdict
 from edge.quality import degrade
 from edge.quality.model import DEFAULT_MODEL
 from edge.samples import desk_photo, encode_jpeg
+from tests.helpers import SHARED_DATA
 
 # seeds the model never saw (it trains on desk seeds 1000-1047 and 2000-2079)
 SEEDS = (7001, 7002, 7003)
@@ -114,6 +115,64 @@ def test_bad_inputs_are_unreadable_never_an_exception(gate, tmp_path):
     # the good file itself decodes and passes, also with the zero padding phones write after a JPEG
     assert gate.check_bytes(jpeg).ok
     assert gate.check_bytes(jpeg + bytes(300_000)).ok
+
+
+def _cut_in_half(jpeg: bytes) -> bytes:
+    """The first half of a JPEG with its end marker put back: libjpeg warns and OpenCV fills the rest grey."""
+    return jpeg[: len(jpeg) // 2] + b"\xff\xd9"
+
+
+REAL_JPEGS = [SHARED_DATA / "labels" / "ups-synthetic" / "images" / "IMG_8747.JPG",  # 12 MP phone photo
+              SHARED_DATA / "defects" / "hazelnut-cc-by" / "good.jpg"]
+
+
+@pytest.mark.parametrize("path", REAL_JPEGS, ids=lambda p: p.name)
+def test_real_photo_cut_in_half_is_unreadable_as_the_hub_finds(gate, path):
+    from central.ingest import Rejected, check_jpeg
+    from edge.quality.decode import image_size
+
+    if not path.exists():
+        pytest.skip(f"{path} absent: ../shared/data is not next to this checkout")
+    whole = path.read_bytes()
+    assert "unreadable" not in gate.check_bytes(whole).reasons
+    half = _cut_in_half(whole)
+    v = gate.check_bytes(half)
+    assert (v.ok, v.reasons) == (False, ["unreadable"]), v
+    assert "corrupt" in v.messages["unreadable"]
+    with pytest.raises(Rejected) as hub:
+        check_jpeg(half, 100_000_000)
+    # the phone's file is an MPO, which the hub takes only as the desk sends it: re-encoded as plain JPEG
+    assert hub.value.reason == ("corrupt_jpeg" if image_size(whole)[0] == "JPEG" else "not_jpeg")
+
+
+def test_generated_photo_cut_in_half_is_unreadable(gate, tmp_path):
+    whole = encode_jpeg(desk_photo(SEEDS[0], 4056, 3040))
+    half = _cut_in_half(whole)
+    assert gate.check_bytes(whole).ok
+    assert cv2.imdecode(np.frombuffer(half, np.uint8), cv2.IMREAD_REDUCED_COLOR_4) is not None  # OpenCV takes it
+    (tmp_path / "half.jpg").write_bytes(half)
+    for v in (gate.check_bytes(half), gate.check_file(tmp_path / "half.jpg")):
+        assert (v.ok, v.reasons) == (False, ["unreadable"]), v
+        assert "premature end of data segment" in v.messages["unreadable"]
+
+
+@pytest.mark.parametrize("tag", range(1, 9))
+def test_jpeg_is_turned_upright_from_exif_as_opencv_does(tag):
+    import io
+
+    from PIL import Image
+
+    from edge.quality.decode import decode, image_size
+
+    exif = Image.Exif()
+    exif[0x0112] = tag
+    buf = io.BytesIO()
+    Image.fromarray(desk_photo(SEEDS[1], 1300, 901)[..., ::-1]).save(buf, "JPEG", quality=90, exif=exif)
+    data = buf.getvalue()
+    img, size = decode(data, *image_size(data), factor=2)
+    expected = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_COLOR_2)
+    assert img.shape == expected.shape and np.array_equal(img, expected)
+    assert size == ((901, 1300) if tag >= 5 else (1300, 901))
 
 
 def test_huge_dimensions_refused_before_decoding(gate):
