@@ -16,6 +16,29 @@ import numpy as np
 import simplejpeg
 from PIL import Image, UnidentifiedImageError
 
+def _strict_mode() -> dict:
+    """simplejpeg has had `strict` since 1.7; an older one (a distribution's, under picamera2) decodes
+    leniently, and the station says so once in its log rather than failing every check."""
+    import inspect
+    import logging
+
+    try:
+        if "strict" in inspect.signature(simplejpeg.decode_jpeg).parameters:
+            return {"strict": True}
+    except (TypeError, ValueError):  # a compiled function without a signature: try it
+        try:
+            simplejpeg.decode_jpeg(b"", strict=True)
+        except TypeError:
+            pass
+        except Exception:
+            return {"strict": True}
+    logging.getLogger(__name__).warning(
+        "simplejpeg %s has no strict decoding: a JPEG cut short may be judged on its grey fill; "
+        "simplejpeg 1.7 or later catches it", getattr(simplejpeg, "__version__", "?"))
+    return {}
+
+
+STRICT = _strict_mode()
 JPEG_FORMATS = ("JPEG", "MPO")  # MPO: a phone's JPEG with a second picture after the first
 EXIF_ORIENTATION = 0x0112
 
@@ -91,7 +114,7 @@ def decode(data: bytes, fmt: str, width: int, height: int, factor: int = 1) -> t
         try:
             # the smallest libjpeg scale at least this big is exactly 1/factor (scaled sizes round up)
             img = simplejpeg.decode_jpeg(data, colorspace="BGR", min_width=-(-width // factor),
-                                         min_height=-(-height // factor), strict=True)
+                                         min_height=-(-height // factor), **STRICT)
         except ValueError as e:
             raise DecodeError(str(e)) from None
         tag = orientation(data)
